@@ -1,0 +1,214 @@
+"""Polish analysis: the one definition of how text becomes index terms.
+
+Whoosh pickles these analyzers into the index's schema, so the writer and the
+query parser always run the same pipeline::
+
+    PolishTokenizer() | LowercaseFilter() | StopFilter(STOPWORDS) | LemmaFilter()
+
+``polish_analyzer()`` turns words into terms (lemma, stem, or the word itself:
+see ``lemmatizer``); ``surface_analyzer()`` keeps the lower-cased word forms,
+for the exact-form field that rewards documents using the query's own forms.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from typing import Iterable, Iterator
+
+from whoosh.analysis import Filter, LowercaseFilter, StopFilter, Token, Tokenizer
+
+from searchkit.lemmatizer import Lemmatizer, is_caps
+
+# A word: letters/digits, possibly joined by hyphens.  Hyphenated words split
+# into their parts (Kasym-Żomart -> kasym, żomart) unless a part has a digit:
+# model numbers and codes (F-16, COVID-19, 2022-01) only make sense whole.
+_WORD = re.compile(r"\w+(?:[-\u2010\u2011]\w+)*")
+_HYPHEN = re.compile(r"[-\u2010\u2011]")
+
+
+def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield (word, start, end) for every word of ``text``, as the index sees them."""
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if "-" in word or "\u2010" in word or "\u2011" in word:
+            if not any(ch.isdigit() for ch in word):
+                start = m.start()
+                for part in _HYPHEN.split(word):
+                    yield part, start, start + len(part)
+                    start += len(part) + 1
+                continue
+        yield word, m.start(), m.end()
+
+
+def word_keys(texts: Iterable[str]) -> set[tuple[str, bool]]:
+    """The (lower-cased form, ALL-CAPS?) of every non-stopword in ``texts``: what
+    ``LemmaFilter`` will look up when they are indexed.  Much faster than running
+    the analyzer, because each distinct token is split and checked only once."""
+    tokens: set[str] = set()
+    for text in texts:
+        tokens.update(_WORD.findall(text))
+    keys = set()
+    for token in tokens:
+        for word, _start, _end in iter_words(token):
+            form = word.lower()
+            if form not in STOPWORDS:
+                keys.add((form, is_caps(word)))
+    return keys
+
+
+def _load_stopwords() -> frozenset[str]:
+    path = os.path.join(os.path.dirname(__file__), "data", "stopwords-pl.txt")
+    with open(path, encoding="utf-8") as f:
+        return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
+
+
+STOPWORDS = _load_stopwords()
+
+_FOLD = str.maketrans("łŁ", "lL")
+
+
+def fold(text: str) -> str:
+    """Remove Polish diacritics (and other combining marks): żołnierze -> zolnierze."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_DIACRITICS = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "źż"}
+
+
+def diacritic_variants(word: str, limit: int = 1024) -> list[str]:
+    """Every spelling of a lower-case ``word`` with Polish diacritics added
+    (``zolw`` -> zolw, zołw, ... żółw), or [] when there would be over ``limit``."""
+    options = [ch + _DIACRITICS.get(ch, "") for ch in word]
+    count = 1
+    for letters in options:
+        count *= len(letters)
+        if count > limit:
+            return []
+    variants = [""]
+    for letters in options:
+        variants = [v + ch for v in variants for ch in letters]
+    return variants
+
+
+class PolishTokenizer(Tokenizer):
+    """Splits text with ``iter_words``; marks ALL-CAPS tokens (``token.caps``)."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        words = iter_words(value) if tokenize else [(value, 0, len(value))]
+        for pos, (word, start, end) in enumerate(words, start_pos):
+            t.text = word
+            t.caps = is_caps(word)
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = word
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            yield t
+
+
+class LemmaFilter(Filter):
+    """Replaces each word with its term.
+
+    The lemmatizer is bound at run time (``bind``), never pickled with the
+    schema.  At query time a word the index has seen takes the term(s) the
+    index gave it, from the lexicon: so ``odkb`` typed in lower case finds the
+    ``ODKB`` of a document, and no dictionary or stemmer needs loading.
+    """
+
+    def __init__(self):
+        self.lemmatizer: Lemmatizer | None = None
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.lemmatizer = None
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, tokens):
+        lemmatizer = self.lemmatizer or default_lemmatizer()
+        for t in tokens:
+            if "*" in t.text or "?" in t.text:
+                yield t  # a wildcard pattern matches terms as they are
+            elif t.mode == "query":
+                for term in lemmatizer.query_terms(t.text, t.caps):
+                    t.text = term
+                    yield t
+            else:
+                t.text = lemmatizer.term(t.text, t.caps)
+                yield t
+
+
+def polish_analyzer():
+    return PolishTokenizer() | LowercaseFilter() | StopFilter(
+        stoplist=STOPWORDS, minsize=1) | LemmaFilter()
+
+
+def surface_analyzer():
+    return PolishTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOPWORDS, minsize=1)
+
+
+class DateTokenizer(Tokenizer):
+    """Indexes ``2022-01-05`` as 2022, 2022-01 and 2022-01-05, so ``date:2022``
+    and ``date:2022-01`` both match it.  A query value is kept whole."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        value = value.strip().lower()
+        if mode == "query" or not tokenize:
+            texts = [value]
+        else:
+            parts = value.split("-")
+            texts = ["-".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        for i, text in enumerate(texts):
+            t.text, t.boost, t.stopped = text, 1.0, False
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+
+
+def date_analyzer():
+    return DateTokenizer()
+
+
+# ------------------------------------------------------------------ binding
+
+_default: Lemmatizer | None = None
+
+
+def default_lemmatizer() -> Lemmatizer:
+    """The lemmatizer of filters that were not bound (e.g. in indexing workers)."""
+    global _default
+    if _default is None:
+        _default = Lemmatizer()
+    return _default
+
+
+def set_default_lemmatizer(lemmatizer: Lemmatizer) -> None:
+    global _default
+    _default = lemmatizer
+
+
+def bind(schema, lemmatizer: Lemmatizer) -> None:
+    """Point every LemmaFilter in ``schema``'s analyzers at ``lemmatizer``."""
+    for name in schema.names():
+        analyzer = getattr(schema[name], "analyzer", None)
+        for item in getattr(analyzer, "items", ()):
+            if isinstance(item, LemmaFilter):
+                item.lemmatizer = lemmatizer

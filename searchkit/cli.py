@@ -1,0 +1,315 @@
+"""The command line: options in, library calls, a printer out.
+
+Exit status follows grep: 0 something matched, 1 nothing matched, 2 error.
+Errors a user can cause are one line on stderr, never a traceback; results
+alone go to stdout.  Library modules are imported inside the commands, so a
+command pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import click
+
+from searchkit import __version__
+
+EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that cleanup code runs."""
+
+
+def index_option(f):
+    return click.option(
+        "--index", "index_dir", envvar="SEARCHKIT_INDEX", default="index", show_default=True,
+        metavar="DIR", help="Index folder (or set SEARCHKIT_INDEX).")(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True,
+                        help="JSON output (JSON Lines for search).")(f)
+
+
+def color_option(f):
+    return click.option(
+        "--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+        show_default=True, help="Highlight matches; auto: only on a terminal, and not when "
+                                "NO_COLOR is set.")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="searchkit")
+def cli():
+    """Fast, accurate full-text search over Polish documents.
+
+    \b
+    searchkit index                     # index seeds/ into index/
+    searchkit search "ODKB"             # ranked hits, best passages
+    searchkit search "siły pokojowe" --json | jq -r .path
+    searchkit show 000_39aee3dc07359252.txt
+    """
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--rebuild", is_flag=True,
+              help="Rebuild from scratch: the index will hold exactly PATHS.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("--wait", type=click.FloatRange(0), default=10.0, show_default=True,
+              help="Seconds to wait while another 'searchkit index' updates the same index.")
+def index_command(paths, index_dir, rebuild, jobs, wait):
+    """Index folders of .txt/.md files and .jsonl collections (default: seeds/).
+
+    Re-running it skips unchanged files, updates changed ones and removes the
+    documents of deleted files.  JSON Lines files hold one object a line with
+    "id", "title", "text" and optionally "date".
+
+    \b
+    searchkit index                       # seeds/ into index/
+    searchkit index notes/ --index ~/idx  # another folder, another index
+    """
+    from searchkit.index import update
+    from searchkit.output import stderr_line
+
+    paths = paths or ("seeds",)
+    progress = _Progress() if sys.stderr.isatty() else None
+
+    def warn(where, message):
+        if progress:
+            progress.clear()
+        stderr_line(f"warning: {where}: {message}")
+
+    summary = update(index_dir, paths, warn=warn, progress=progress, procs=jobs,
+                     rebuild=rebuild, lock_timeout=wait)
+    if progress:
+        progress.clear()
+    plural = "" if summary.documents == 1 else "s"
+    stderr_line(
+        f"indexed {', '.join(paths)} into {index_dir}: {summary.added} added, "
+        f"{summary.updated} updated, {summary.removed} removed, {summary.unchanged} unchanged, "
+        f"{summary.skipped} skipped; {summary.documents} document{plural} in the index "
+        f"({summary.seconds:.1f} s)")
+    # Something could not be indexed: say so to scripts too (the index itself is fine).
+    return EXIT_NO_MATCH if summary.skipped else EXIT_MATCH
+
+
+class _Progress:
+    """A progress bar on stderr, for terminals only."""
+
+    def __init__(self):
+        self.bar = None
+        self.stage = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.clear()
+            self.stage = stage
+            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr,
+                                         show_eta=True, show_pos=True)
+            self.bar.__enter__()
+            self._done = 0
+        self.bar.update(done - self._done)
+        self._done = done
+
+    def clear(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            sys.stderr.write("\r\x1b[K")
+            self.bar = None
+            self.stage = None
+
+
+@cli.command()
+@click.argument("query", required=False)
+@index_option
+@click.option("-n", "--limit", type=click.IntRange(1), default=10, show_default=True,
+              help="Number of documents to show.")
+@click.option("--passages", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="Passages per document (0: none).")
+@json_option
+@click.option("-l", "--files-with-matches", "ids_only", is_flag=True,
+              help="Print only the ids of matching documents, one per line.")
+@click.option("-0", "--null", is_flag=True, help="With -l: end each id with NUL, for xargs -0.")
+@click.option("-c", "--count", is_flag=True, help="Print only the number of matching documents.")
+@color_option
+@click.option("--queries", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Batch mode: run every line of FILE ('-' for stdin), 'id<TAB>query' or a "
+                   "bare query; writes JSON Lines carrying each query's id.")
+def search(query, index_dir, limit, passages, as_json, ids_only, null, count, color, queries):
+    """Search the index; best documents first, with the passages that match.
+
+    \b
+    Plain words find every inflected form: Kazachstanem finds Kazachstanu.
+    "exact phrase"  -word (exclude)  +word (require)  a OR b  prefix*
+    title:Rosja  date:2022-01  date:[2021 TO 2022]
+
+    \b
+    searchkit search ODKB
+    searchkit search "siły pokojowe" --json | jq -r .path
+    searchkit search -l zamieszki | xargs -n1 searchkit show
+    """
+    from searchkit import output
+    from searchkit.search import Searcher
+
+    if queries is not None:
+        if query is not None:
+            raise click.UsageError("give either QUERY or --queries, not both")
+        with Searcher(index_dir) as searcher:
+            return _batch(searcher, queries, limit, passages, sys.stdout)
+    if query is None:
+        raise click.UsageError("missing QUERY (or --queries FILE)")
+    if null and not ids_only:
+        raise click.UsageError("-0/--null goes with -l/--files-with-matches")
+    if sum((as_json, ids_only, count)) > 1:
+        raise click.UsageError("choose one of --json, -l and -c")
+    out = sys.stdout
+    if count:
+        printer = output.CountPrinter(out)
+    elif ids_only:
+        printer = output.IdPrinter(out, null)
+    elif as_json:
+        printer = output.JsonPrinter(out)
+    else:
+        printer = output.TextPrinter(out, output.use_color(color, out))
+    with Searcher(index_dir) as searcher:
+        result = searcher.search(query, limit=limit,
+                                 passages=passages if (as_json or not (count or ids_only)) else 0)
+    printer.result(result)
+    if not result.hits:
+        if result.note:
+            output.stderr_line(result.note)
+        elif result.suggestion and not as_json:
+            output.stderr_line(f"no matches; did you mean: {result.suggestion}")
+    return EXIT_MATCH if result.total else EXIT_NO_MATCH
+
+
+def _batch(searcher, lines, limit, passages, out) -> int:
+    from searchkit.output import JsonPrinter
+    from searchkit.query import QueryError
+    from searchkit.search import Result
+
+    printer = JsonPrinter(out)
+    matched = failed = False
+    for number, line in enumerate(lines, 1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        query_id, tab, text = line.partition("\t")
+        if not tab:
+            query_id, text = str(number), line
+        try:
+            result = searcher.search(text, limit=limit, passages=passages, count=False)
+        except QueryError as e:
+            printer.summary(Result(text, [], 0, 0.0), query_id, error=str(e))
+            failed = True
+            continue
+        printer.result(result, query_id)
+        matched = matched or bool(result.hits)
+    return EXIT_ERROR if failed else EXIT_MATCH if matched else EXIT_NO_MATCH
+
+
+@cli.command()
+@click.argument("doc_id", metavar="ID")
+@index_option
+@click.option("-q", "--query", help="Highlight where this query matches.")
+@json_option
+@color_option
+def show(doc_id, index_dir, query, as_json, color):
+    """Print one indexed document: its metadata and full text.
+
+    \b
+    searchkit show 000_39aee3dc07359252.txt --query zamieszki
+    """
+    from searchkit import output
+    from searchkit.search import Searcher
+
+    with Searcher(index_dir) as searcher:
+        doc = searcher.document(doc_id)
+        if doc is None:
+            output.stderr_line(f"no document with id {doc_id!r} in {index_dir}")
+            return EXIT_NO_MATCH
+        spans = searcher.highlight(doc.text, query) if query else []
+    if as_json:
+        sys.stdout.write(output.document_json(doc, spans))
+    else:
+        sys.stdout.write(output.document_text(doc, spans, output.use_color(color, sys.stdout)))
+    return EXIT_MATCH
+
+
+@cli.command()
+@index_option
+@json_option
+def info(index_dir, as_json):
+    """Describe the index: location, documents, last update, analysis, size."""
+    import json
+
+    from searchkit.index import describe
+
+    facts = describe(index_dir)
+    if as_json:
+        sys.stdout.write(json.dumps(facts, ensure_ascii=False) + "\n")
+    else:
+        width = max(map(len, facts))
+        for key, value in facts.items():
+            sys.stdout.write(f"{key.replace('_', ' '):<{width}}  {value}\n")
+    return EXIT_MATCH
+
+
+def main(argv: list[str] | None = None) -> None:
+    from searchkit.errors import SearchkitError
+
+    debug = bool(os.environ.get("SEARCHKIT_DEBUG"))
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        status = cli.main(args=argv, prog_name="searchkit", standalone_mode=False)
+        sys.stdout.flush()
+    except click.exceptions.Exit as e:  # --help, --version
+        status = e.exit_code
+    except click.ClickException as e:
+        e.show()
+        status = EXIT_ERROR
+    except SearchkitError as e:
+        if debug:
+            raise
+        _error(str(e))
+        status = EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (| head -1): stop quietly, like grep.
+        _silence_stdout()
+        status = EXIT_MATCH
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _error("interrupted")
+        status = 130
+    except Terminated:
+        _error("terminated")
+        status = 143
+    except Exception as e:
+        if debug:
+            raise
+        _error(f"internal error: {e.__class__.__name__}: {e} (SEARCHKIT_DEBUG=1 shows where)")
+        status = EXIT_ERROR
+    sys.exit(status if isinstance(status, int) else EXIT_MATCH)
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def _error(message: str) -> None:
+    from searchkit.output import safe
+    try:
+        sys.stderr.write(f"searchkit: error: {safe(message)}\n")
+    except BrokenPipeError:
+        pass
+
+
+def _silence_stdout() -> None:
+    # Python would complain again when flushing stdout at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,342 @@
+"""The index: its schema, opening it, and bringing it up to date with the files.
+
+An index folder holds the Whoosh index, the lexicon (``lexicon.sqlite``), the
+manifest (``manifest.sqlite``) and the compact stemming table.  Updates are
+incremental and all-or-nothing: the new Whoosh generation becomes visible in
+one atomic commit, and until then searches see the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from searchkit import analysis
+from searchkit.documents import Document, DocumentError, Source, Warn, find_sources, read_source
+from searchkit.errors import SearchkitError
+from searchkit.lock import IndexLock
+from searchkit.manifest import Changes, Manifest, SourceRecord
+
+FORMAT = "1"
+INDEX_NAME = "MAIN"
+STEMMER_FILE = "stempel-polimorf.bin"
+
+# Whoosh holds a document's analysed postings in memory while indexing it:
+# longer documents are indexed as parts of this many characters (cut at a
+# paragraph or line break), which keeps memory bounded for 50 MB files.
+PART_CHARS = 200_000
+
+# Below this many documents the worker processes cost more than they save.
+PARALLEL_MIN_DOCS = 2000
+
+# Field weights at query time (PoQuAD dev, see README "Relevance"): the title
+# is also part of ``body``, so its own field only adds a little.
+FIELD_BOOSTS = {"body": 1.0, "title": 0.2, "exact": 0.3}
+
+# progress(stage, done, total)
+Progress = Callable[[str, int, int], None]
+
+
+def make_schema():
+    from whoosh import fields
+
+    return fields.Schema(
+        id=fields.ID(stored=True, sortable=True),
+        # Parts after the first of a long document carry more="1", so a search
+        # knows cheaply whether it must collapse parts into documents.
+        more=fields.ID(),
+        part=fields.STORED,
+        offset=fields.STORED,
+        path=fields.STORED,
+        date=fields.TEXT(analyzer=analysis.date_analyzer(), stored=True, phrase=False),
+        title=fields.TEXT(analyzer=analysis.polish_analyzer(), stored=True),
+        # title + text, lemmatised, with positions for phrase queries
+        body=fields.TEXT(analyzer=analysis.polish_analyzer()),
+        # title + text as written (lower-cased): rewards the query's own forms
+        exact=fields.TEXT(analyzer=analysis.surface_analyzer(), phrase=False),
+        text=fields.STORED,
+    )
+
+
+class IndexNotFound(SearchkitError):
+    pass
+
+
+def is_index(folder: str) -> bool:
+    from whoosh.index import exists_in
+    return os.path.isdir(folder) and exists_in(folder, INDEX_NAME)
+
+
+def open_whoosh(folder: str):
+    """Open an existing index for reading, with a clear error if there is none."""
+    from whoosh import index as whoosh_index
+
+    if not os.path.isdir(folder):
+        raise IndexNotFound(f"no index at {folder}: run 'searchkit index' first")
+    try:
+        if not whoosh_index.exists_in(folder, INDEX_NAME):
+            raise IndexNotFound(f"{folder} holds no searchkit index: run 'searchkit index' first")
+        return whoosh_index.open_dir(folder, INDEX_NAME, readonly=True)
+    except SearchkitError:
+        raise
+    except PermissionError as e:
+        raise SearchkitError(f"cannot read the index at {folder}: {e.strerror}") from None
+    except Exception as e:  # whoosh raises bare Exceptions and EOFError on damaged files
+        raise SearchkitError(f"the index at {folder} is damaged ({e.__class__.__name__}: {e}); "
+                             "rebuild it with 'searchkit index --rebuild'") from None
+
+
+# --------------------------------------------------------------------- updating
+
+@dataclass
+class Summary:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # files or lines that could not be indexed (warned about)
+    seconds: float = 0.0
+    documents: int = 0  # in the index afterwards
+
+
+def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress | None = None,
+           procs: int | None = None, rebuild: bool = False, lock_timeout: float = 10.0) -> Summary:
+    """Index ``paths`` into ``folder``: add new files, update changed ones, and
+    remove the documents of files that were indexed from these paths and are
+    gone.  With ``rebuild`` the index ends up holding exactly ``paths``."""
+    started = time.perf_counter()
+    paths = list(paths)
+    _prepare_folder(folder)
+    with IndexLock(folder, timeout=lock_timeout):
+        _sweep_temp_folders(folder)
+        summary = Summary()
+
+        def warn_and_count(where: str, message: str) -> None:
+            if message.endswith("skipped"):
+                summary.skipped += 1
+            warn(where, message)
+
+        manifest = Manifest.open(folder, writable=True)
+        try:
+            fresh = rebuild or not is_index(folder)
+            if not fresh and manifest.get_meta("format") != FORMAT:
+                raise SearchkitError(
+                    f"the index at {folder} was made by another version of searchkit; "
+                    "rebuild it with 'searchkit index --rebuild'")
+            changes, to_index = _plan(
+                paths, {} if fresh else manifest.sources(), {} if fresh else manifest.documents(),
+                warn_and_count, summary, progress)
+            changes.reset = fresh
+            _write(folder, changes, to_index, procs=procs, fresh=fresh, progress=progress)
+            manifest.apply(changes, meta={"format": FORMAT})
+        finally:
+            manifest.close()
+        summary.documents = document_count(folder)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+
+def _prepare_folder(folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise SearchkitError(f"cannot create the index folder {folder}: {e.strerror}") from None
+    ours = ("_MAIN_", "MAIN_", "lexicon.sqlite", "manifest.sqlite", ".searchkit-lock",
+            STEMMER_FILE, ".gitkeep")
+    strangers = [name for name in os.listdir(folder)
+                 if not name.startswith(ours) and not name.endswith(".tmp")]
+    if strangers and not is_index(folder):
+        raise SearchkitError(f"{folder} is not empty and holds no searchkit index; "
+                             "choose another folder with --index")
+    if not os.access(folder, os.W_OK):
+        raise SearchkitError(f"cannot write to the index folder {folder}: permission denied")
+
+
+def _sweep_temp_folders(folder: str) -> None:
+    """Remove the temporary folders of a writer that was killed (we hold the lock)."""
+    for name in os.listdir(folder):
+        if name.endswith(".tmp"):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
+def _in_scope(path: str, record: SourceRecord, roots: list[str]) -> bool:
+    """Was this indexed source indexed from one of the paths of this run?"""
+    if record.root in roots:
+        return True
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _digest(doc: Document) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for value in (doc.title, doc.date or "", doc.text):
+        h.update(value.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _plan(paths, known_sources, known_docs, warn, summary, progress):
+    changes = Changes(sources={}, removed_sources=set(), documents={}, removed_documents=set())
+    to_index: list[Document] = []
+    roots = [os.path.abspath(p) for p in paths]
+    ids_by_source: dict[str, list[str]] = {}
+    for doc_id, (source, _) in known_docs.items():
+        ids_by_source.setdefault(source, []).append(doc_id)
+
+    try:
+        sources = list(find_sources(paths, warn))
+    except DocumentError as e:
+        raise SearchkitError(str(e)) from None
+    present = {s.path for s in sources}
+    for path, record in known_sources.items():
+        if path not in present and _in_scope(path, record, roots):
+            changes.removed_sources.add(path)
+            changes.removed_documents.update(ids_by_source.get(path, ()))
+
+    changed = []
+    for source in sources:
+        record = known_sources.get(source.path)
+        if record is not None and record.signature == source.signature:
+            summary.unchanged += len(ids_by_source.get(source.path, ()))
+        else:
+            changed.append(source)
+
+    # Which source each id belongs to, so that a second file using the same id
+    # is reported instead of silently replacing the first.
+    changed_paths = {s.path for s in changed}
+    owner = {doc_id: source for doc_id, (source, _) in known_docs.items()
+             if source not in changes.removed_sources and source not in changed_paths}
+
+    for n, source in enumerate(changed, 1):
+        if progress:
+            progress("reading", n, len(changed))
+        try:
+            docs = read_source(source, warn)
+        except DocumentError as e:
+            # Keep what the index had from this file; the next run tries again.
+            warn(source.path, str(e))
+            owner.update((doc_id, source.path) for doc_id in ids_by_source.get(source.path, ()))
+            continue
+        changes.sources[source.path] = SourceRecord(source.root, source.kind, source.mtime_ns,
+                                                    source.size)
+        now: set[str] = set()
+        for doc in docs:
+            first = owner.get(doc.id)
+            if first is not None and (first != source.path or doc.id in now):
+                where = f"{source.path}:{doc.line}" if doc.line else source.path
+                warn(where, f"duplicate id {doc.id!r} (first seen in {first}), skipped")
+                continue
+            owner[doc.id] = source.path
+            now.add(doc.id)
+            digest = _digest(doc)
+            old = known_docs.get(doc.id)
+            if old == (source.path, digest):
+                summary.unchanged += 1
+                continue
+            changes.documents[doc.id] = (source.path, digest)
+            to_index.append(doc)
+            if old is None:
+                summary.added += 1
+            else:
+                summary.updated += 1
+        changes.removed_documents.update(set(ids_by_source.get(source.path, ())) - now)
+    # An id that moved to another file is re-indexed there, not removed.
+    changes.removed_documents -= set(changes.documents)
+    summary.removed = len(changes.removed_documents)
+    return changes, to_index
+
+
+def split_parts(text: str, size: int = PART_CHARS) -> list[tuple[int, str]]:
+    """Cut ``text`` into (offset, part) pieces of about ``size`` characters."""
+    if len(text) <= size:
+        return [(0, text)]
+    parts, start = [], 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            for sep in ("\n\n", "\n", " "):
+                cut = text.rfind(sep, start + size // 2, end)
+                if cut > start:
+                    end = cut + len(sep)
+                    break
+        parts.append((start, text[start:end]))
+        start = end
+    return parts
+
+
+def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: int | None,
+           fresh: bool, progress: Progress | None = None) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh import writing
+
+    from searchkit.writer import prepare_lemmatizer, worker_writer
+
+    if is_index(folder):
+        ix = whoosh_index.open_dir(folder, INDEX_NAME)
+    else:
+        ix = whoosh_index.create_in(folder, make_schema(), INDEX_NAME)
+    lemmatizer = prepare_lemmatizer(folder, to_index, os.path.join(folder, STEMMER_FILE), procs)
+    removals = changes.removed_documents | {doc.id for doc in to_index}
+    if not (to_index or removals or fresh):
+        return
+    with worker_writer(ix, lemmatizer, n_docs=len(to_index), procs=procs) as writer:
+        if not fresh:
+            for doc_id in sorted(removals):
+                writer.delete_by_term("id", doc_id)
+        for n, doc in enumerate(to_index, 1):
+            if progress and (n % 100 == 0 or n == len(to_index)):
+                progress("indexing", n, len(to_index))
+            for number, (offset, part) in enumerate(split_parts(doc.text)):
+                # The title counts as part of the text (measured: better than a
+                # separate field alone), once per document.
+                indexed = f"{doc.title}\n{part}" if number == 0 else part
+                writer.add_document(
+                    id=doc.id, more="1" if number else None, part=number, offset=offset,
+                    path=doc.path, date=doc.date, title=doc.title,
+                    body=indexed, exact=indexed, text=part)
+        if progress:
+            progress("saving", 0, 0)
+        # A fresh build replaces whatever generation there was, in one commit.
+        writer.commit(mergetype=writing.CLEAR if fresh else None)
+
+
+def document_count(folder: str) -> int:
+    """Documents (not parts) in the index."""
+    ix = open_whoosh(folder)
+    with ix.reader() as reader:
+        return reader.doc_count() - reader.doc_frequency("more", "1")
+
+
+ANALYSIS = ("words (hyphenated words split, unless a part has a digit), lower-cased, "
+            "Polish stopwords removed; each word to its Morfeusz 2 (SGJP) lemma, else its "
+            "pystempel polimorf stem (ALL-CAPS, short words and tokens with digits kept as "
+            "they are); fields: body = title + text (BM25 k1=1.2 b=0.75), title x0.2, "
+            "exact word forms x0.3; queries without diacritics also match the forms with them")
+
+
+def describe(folder: str) -> dict:
+    """Facts about an index, for ``searchkit info``."""
+    ix = open_whoosh(folder)
+    with ix.reader() as reader:
+        parts = reader.doc_count()
+        documents = parts - reader.doc_frequency("more", "1")
+        segments = len(list(reader.leaf_readers()))
+    manifest = Manifest.open(folder)
+    try:
+        sources = len(manifest.sources())
+        updated = manifest.get_meta("updated")
+    finally:
+        manifest.close()
+    size = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    return {
+        "index": os.path.abspath(folder),
+        "documents": documents,
+        "source_files": sources,
+        "segments": segments,
+        "updated": updated,
+        "size_mb": round(size / 1e6, 1),
+        "analysis": ANALYSIS,
+    }

@@ -1,0 +1,94 @@
+"""The index's vocabulary: every word form it has seen, with its term.
+
+Kept in SQLite beside the Whoosh index, it answers in microseconds the three
+questions a search asks about words, without loading any dictionary:
+
+* which term(s) did the index give this form?  (query analysis)
+* which forms fold to these letters?  (``zolnierze`` -> ``żołnierze``)
+* which forms share these terms?  (highlighting every inflected form)
+
+A form's term is a pure function of the form, so the lexicon only ever grows:
+an entry for a form no document uses any more is harmless, and a form missing
+from it is simply analysed the slow way.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Iterable
+
+from searchkit.analysis import fold
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS forms (
+    form TEXT NOT NULL,
+    caps INTEGER NOT NULL,
+    term TEXT NOT NULL,
+    fold TEXT NOT NULL,
+    PRIMARY KEY (form, caps)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS forms_term ON forms (term);
+CREATE INDEX IF NOT EXISTS forms_fold ON forms (fold);
+"""
+
+FILENAME = "lexicon.sqlite"
+
+
+class Lexicon:
+    def __init__(self, connection: sqlite3.Connection):
+        self._db = connection
+
+    @classmethod
+    def open(cls, folder: str, writable: bool = False) -> "Lexicon":
+        path = os.path.join(folder, FILENAME)
+        if writable or not os.path.exists(path):
+            # Without a lexicon file (an index from before it existed), searches
+            # still work: every word is then analysed the slow way.
+            db = sqlite3.connect(path if writable else ":memory:")
+            db.executescript(_SCHEMA)
+        else:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return cls(db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ---------------------------------------------------------------- reading
+
+    def terms_of(self, form: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT term FROM forms WHERE form = ? ORDER BY caps", (form,))
+        return [term for (term,) in rows]
+
+    def forms_folding_to(self, folded: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT form FROM forms WHERE fold = ? ORDER BY form", (folded,))
+        return [form for (form,) in rows]
+
+    def forms_of_terms(self, terms: Iterable[str]) -> dict[str, str]:
+        """form -> term, for every form whose term is one of ``terms``."""
+        terms = list(set(terms))
+        out: dict[str, str] = {}
+        for i in range(0, len(terms), 500):  # SQLite's bound-parameter limit
+            chunk = terms[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._db.execute(
+                f"SELECT form, term FROM forms WHERE term IN ({marks})", chunk))
+        return out
+
+    def entries(self) -> dict[tuple[str, bool], str]:
+        """Everything, as the lemmatizer's cache: (form, caps) -> term."""
+        return {(form, bool(caps)): term
+                for form, caps, term in self._db.execute("SELECT form, caps, term FROM forms")}
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT count(*) FROM forms").fetchone()[0]
+
+    # ---------------------------------------------------------------- writing
+
+    def add(self, entries: dict[tuple[str, bool], str]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO forms (form, caps, term, fold) VALUES (?, ?, ?, ?)",
+                ((form, int(caps), term, fold(form)) for (form, caps), term in entries.items()))

@@ -1,0 +1,112 @@
+"""Passages: the sentences of a document that best show why it matched.
+
+A passage is scored by the distinct query terms it contains (weighted by their
+IDF, so a rare name counts more than a common verb), plus a little for every
+further match.  Long sentences are cut to a window around their matches, so a
+passage is never the whole document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from searchkit.analysis import iter_words
+
+MAX_CHARS = 300
+
+# Where a sentence may end: after . ! ? … (and closing quotes) followed by space,
+# or at a line break.  A lower-case letter after the dot means an abbreviation
+# ("3 tys. osób"), not a sentence end.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”»)\]]*[ \t]+|[ \t]*\n\s*")
+
+# word -> (key of the query term it matches, weight), or None
+Weigh = Callable[[str], "tuple[str, float] | None"]
+
+
+@dataclass
+class Passage:
+    text: str  # a slice of the document text
+    offset: int  # where it starts in the document text (characters)
+    matches: list[tuple[int, int]] = field(default_factory=list)  # within ``text``
+    cut_before: bool = False  # the sentence goes on before ``text``
+    cut_after: bool = False
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        after = text[m.end():m.end() + 1]
+        if "\n" in m.group() or not after.islower():
+            end = m.start() + len(m.group().rstrip())
+            if text[start:end].strip():
+                spans.append((start, end))
+            start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def find_matches(text: str, weigh: Weigh) -> list[tuple[int, int, str, float]]:
+    """(start, end, term key, weight) of every matching word in ``text``."""
+    out = []
+    for word, start, end in iter_words(text):
+        found = weigh(word)
+        if found is not None:
+            out.append((start, end, found[0], found[1]))
+    return out
+
+
+def best_passages(text: str, weigh: Weigh, limit: int = 3,
+                  max_chars: int = MAX_CHARS) -> list[Passage]:
+    """Up to ``limit`` passages, best first.  Without any match in the text (the
+    title matched), the opening sentence stands in, without highlights."""
+    if limit <= 0 or not text.strip():
+        return []
+    matches = find_matches(text, weigh)
+    spans = sentences(text)
+    if not matches:
+        start, end = spans[0]
+        return [_window(text, start, end, [], max_chars)]
+    scored = []
+    i = 0
+    for start, end in spans:
+        inside = []
+        while i < len(matches) and matches[i][0] < end:
+            if matches[i][0] >= start:
+                inside.append(matches[i])
+            i += 1
+        if inside:
+            distinct = {key: weight for _, _, key, weight in inside}
+            score = sum(distinct.values()) + 0.1 * (len(inside) - len(distinct))
+            scored.append((-score, start, end, inside))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [_window(text, start, end, [(s, e) for s, e, _, _ in inside], max_chars)
+            for _, start, end, inside in scored[:limit]]
+
+
+def _window(text: str, start: int, end: int, matches: list[tuple[int, int]],
+            max_chars: int) -> Passage:
+    cut_before = cut_after = False
+    if end - start > max_chars:
+        # Start a little before the first match, at a word boundary.
+        first = matches[0][0] if matches else start
+        new_start = max(start, first - max_chars // 4)
+        if new_start > start:
+            space = text.rfind(" ", start, new_start)
+            new_start = space + 1 if space >= start else new_start
+            cut_before = new_start > start
+        new_end = min(end, new_start + max_chars)
+        if new_end < end:
+            space = text.rfind(" ", new_start, new_end)
+            new_end = space if space > new_start else new_end
+            cut_after = True
+        start, end = new_start, new_end
+    return Passage(
+        text=text[start:end],
+        offset=start,
+        matches=[(s - start, e - start) for s, e in matches if s >= start and e <= end],
+        cut_before=cut_before,
+        cut_after=cut_after,
+    )
