@@ -23,6 +23,51 @@ class Terminated(BaseException):
     """SIGTERM, turned into an exception so that cleanup code runs."""
 
 
+class UserError(click.ClickException):
+    """One line on stderr, exit status 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None):
+        _error(self.message)
+
+
+class _Stopped(click.ClickException):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file=None):
+        _error(self.message)
+
+
+class SearchkitGroup(click.Group):
+    """Turns what can go wrong while a command runs into grep-like exits."""
+
+    def invoke(self, ctx):
+        from searchkit.errors import SearchkitError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except SearchkitError as e:
+            raise UserError(str(e)) from None
+        except BrokenPipeError:
+            # The reader went away (| head -1): stop quietly, like grep.
+            _silence_stdout()
+            ctx.exit(EXIT_MATCH)
+        except KeyboardInterrupt:
+            raise _Stopped("interrupted", 130) from None
+        except Terminated:
+            raise _Stopped("terminated", 143) from None
+        except Exception as e:
+            if os.environ.get("SEARCHKIT_DEBUG"):
+                raise
+            raise UserError(f"internal error: {e.__class__.__name__}: {e} "
+                            "(SEARCHKIT_DEBUG=1 shows where)") from None
+
+
 def index_option(f):
     return click.option(
         "--index", "index_dir", envvar="SEARCHKIT_INDEX", default="index", show_default=True,
@@ -41,7 +86,7 @@ def color_option(f):
                                 "NO_COLOR is set.")(f)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SearchkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="searchkit")
 def cli():
     """Fast, accurate full-text search over Polish documents.
@@ -96,7 +141,7 @@ def index_command(paths, index_dir, rebuild, jobs, wait):
         f"{summary.skipped} skipped; {summary.documents} document{plural} in the index "
         f"({summary.seconds:.1f} s)")
     # Something could not be indexed: say so to scripts too (the index itself is fine).
-    return EXIT_NO_MATCH if summary.skipped else EXIT_MATCH
+    _exit(EXIT_NO_MATCH if summary.skipped else EXIT_MATCH)
 
 
 class _Progress:
@@ -161,7 +206,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
         if query is not None:
             raise click.UsageError("give either QUERY or --queries, not both")
         with Searcher(index_dir) as searcher:
-            return _batch(searcher, queries, limit, passages, sys.stdout)
+            _exit(_batch(searcher, queries, limit, passages, sys.stdout))
     if query is None:
         raise click.UsageError("missing QUERY (or --queries FILE)")
     if null and not ids_only:
@@ -186,7 +231,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
             output.stderr_line(result.note)
         elif result.suggestion and not as_json:
             output.stderr_line(f"no matches; did you mean: {result.suggestion}")
-    return EXIT_MATCH if result.total else EXIT_NO_MATCH
+    _exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
 
 def _batch(searcher, lines, limit, passages, out) -> int:
@@ -233,13 +278,12 @@ def show(doc_id, index_dir, query, as_json, color):
         doc = searcher.document(doc_id)
         if doc is None:
             output.stderr_line(f"no document with id {doc_id!r} in {index_dir}")
-            return EXIT_NO_MATCH
+            _exit(EXIT_NO_MATCH)
         spans = searcher.highlight(doc.text, query) if query else []
     if as_json:
         sys.stdout.write(output.document_json(doc, spans))
     else:
         sys.stdout.write(output.document_text(doc, spans, output.use_color(color, sys.stdout)))
-    return EXIT_MATCH
 
 
 @cli.command()
@@ -258,43 +302,22 @@ def info(index_dir, as_json):
         width = max(map(len, facts))
         for key, value in facts.items():
             sys.stdout.write(f"{key.replace('_', ' '):<{width}}  {value}\n")
-    return EXIT_MATCH
 
 
 def main(argv: list[str] | None = None) -> None:
-    from searchkit.errors import SearchkitError
-
-    debug = bool(os.environ.get("SEARCHKIT_DEBUG"))
+    # SIGTERM becomes an exception, so an interrupted index run cancels its
+    # writer and leaves the previous index as it was.
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        status = cli.main(args=argv, prog_name="searchkit", standalone_mode=False)
-        sys.stdout.flush()
-    except click.exceptions.Exit as e:  # --help, --version
-        status = e.exit_code
-    except click.ClickException as e:
-        e.show()
-        status = EXIT_ERROR
-    except SearchkitError as e:
-        if debug:
-            raise
-        _error(str(e))
-        status = EXIT_ERROR
-    except BrokenPipeError:
-        # The reader went away (| head -1): stop quietly, like grep.
+        cli.main(args=argv, prog_name="searchkit")
+    except BrokenPipeError:  # while Click itself was writing (--help | head)
         _silence_stdout()
-        status = EXIT_MATCH
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        _error("interrupted")
-        status = 130
-    except Terminated:
-        _error("terminated")
-        status = 143
-    except Exception as e:
-        if debug:
-            raise
-        _error(f"internal error: {e.__class__.__name__}: {e} (SEARCHKIT_DEBUG=1 shows where)")
-        status = EXIT_ERROR
-    sys.exit(status if isinstance(status, int) else EXIT_MATCH)
+        sys.exit(EXIT_MATCH)
+
+
+def _exit(code: int) -> None:
+    sys.stdout.flush()  # a broken pipe shows here, inside the command
+    click.get_current_context().exit(code)
 
 
 def _terminate(signum, frame):

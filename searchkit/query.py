@@ -193,10 +193,13 @@ def parse(parser, text: str):
 
 
 def _fix_node(node):
-    # Whoosh cannot run a phrase on a field stored without positions (the
-    # exact-forms and date fields): ask for all the words there instead.
-    if isinstance(node, query.Phrase) and node.fieldname in ("exact", "date"):
-        return query.And([query.Term(node.fieldname, w) for w in node.words], boost=node.boost)
+    # The exact-forms field has no positions, so it cannot check a phrase:
+    # the phrase is checked in the lemmatised fields only.
+    if isinstance(node, query.Phrase) and node.fieldname == "exact":
+        return query.NullQuery
+    # A date has no inner words to order: all of its parts will do.
+    if isinstance(node, query.Phrase) and node.fieldname == "date":
+        return query.And([query.Term("date", w) for w in node.words], boost=node.boost)
     # date:[2021 TO 2022] should include 2022-05: extend the upper bound to
     # everything that starts with it.
     if isinstance(node, query.TermRange) and node.fieldname == "date" and node.end:

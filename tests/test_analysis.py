@@ -1,0 +1,148 @@
+"""Polish analysis: every known trap, and index/query consistency."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchkit.analysis import (STOPWORDS, diacritic_variants, fold, iter_words,
+                                polish_analyzer, surface_analyzer, word_keys)
+from searchkit.lemmatizer import Lemmatizer
+
+
+@pytest.fixture(scope="module")
+def lemmatizer():
+    return Lemmatizer()
+
+
+def terms(text: str) -> list[str]:
+    """What the index stores for ``text`` (the lemmatizer is computed, not looked up)."""
+    return [t.text for t in polish_analyzer()(text)]
+
+
+def same_term(a: str, b: str) -> bool:
+    return terms(a) == terms(b) and len(terms(a)) == 1
+
+
+# -------------------------------------------------------------- the traps
+
+@pytest.mark.parametrize("word, expected", [
+    ("ODKB", "odkb"),  # polimorf table: "odkiebajt"
+    ("NATO", "nato"),  # default table: "na" (a stopword!); Morfeusz prefers "nata"
+    ("USA", "usa"),  # polimorf table: "usativus"
+    ("PRL", "prl"),
+])
+def test_acronyms_are_not_stemmed(word, expected):
+    assert terms(word) == [expected]
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("2021", "2021"),  # default table: "20ć"
+    ("2022", "2022"),
+    ("F-16", "f-16"),  # kept whole: "f" and "16" alone mean nothing
+    ("COVID-19", "covid-19"),
+    ("3", "3"),
+])
+def test_tokens_with_digits_are_kept(word, expected):
+    assert terms(word) == [expected]
+
+
+def test_a_word_pystempel_has_no_stem_for_is_kept(lemmatizer):
+    # pystempel's polimorf table returns None for "dossa"; Morfeusz does not know it
+    assert lemmatizer.stem("dossa") is None
+    assert not lemmatizer.known("dossa")
+    assert lemmatizer.compute("dossa") == "dossa"
+
+
+@pytest.mark.parametrize("query_word, document_word", [
+    ("żołnierzy", "żołnierze"),
+    ("Kazachstanem", "Kazachstanu"),
+    ("Kazachstanie", "Kazachstan"),
+    ("zamieszki", "zamieszkami"),
+    ("Tokajewa", "Tokajew"),  # not in the dictionary: the stemmer conflates them
+    ("siły", "sił"),
+    ("pokojowe", "pokojowych"),
+    ("Warszawie", "Warszawa"),
+])
+def test_inflected_forms_find_each_other(query_word, document_word):
+    assert same_term(query_word, document_word)
+
+
+def test_different_words_stay_apart():
+    assert not same_term("wojna", "wojsko")
+    assert not same_term("Kazachstan", "kazachski")
+
+
+def test_short_unknown_words_are_not_stemmed(lemmatizer):
+    # the stemmer makes "hmlmetr" of "hmm"
+    assert lemmatizer.compute("hmm") == "hmm"
+
+
+def test_stopwords_are_removed_before_lemmatizing():
+    assert terms("i w na się który jaki ile") == []
+    assert {"i", "w", "się", "który", "jakim", "ilu"} <= STOPWORDS
+
+
+def test_capitalisation_does_not_matter_for_dictionary_words():
+    assert terms("Wojna WOJNY wojną") == ["wojna", "wojna", "wojna"]
+
+
+# -------------------------------------------------------------- tokens
+
+def test_hyphenated_words_split_unless_they_have_digits():
+    assert [w for w, _, _ in iter_words("Kasym-Żomart F-16 B-2 biało-czerwony")] == [
+        "Kasym", "Żomart", "F-16", "B-2", "biało", "czerwony"]
+
+
+def test_word_offsets_point_into_the_text():
+    text = "Prezydent Kazachstanu Kasym-Żomart Tokajew"
+    for word, start, end in iter_words(text):
+        assert text[start:end] == word
+
+
+def test_surface_analyzer_keeps_forms():
+    assert [t.text for t in surface_analyzer()("Żołnierze w Kazachstanie")] == [
+        "żołnierze", "kazachstanie"]
+
+
+def test_fold_removes_polish_diacritics():
+    assert fold("Zażółć gęślą jaźń Łódź") == "Zazolc gesla jazn Lodz"
+
+
+def test_diacritic_variants():
+    assert "żółw" in diacritic_variants("zolw")
+    assert len(diacritic_variants("zolw")) == 3 * 2 * 2 * 1
+    assert diacritic_variants("szczęśliwszej" * 3) == []  # too many: none rather than slow
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcęłóśźżABCĘŁ-19 .,", max_size=40))
+def test_word_keys_are_exactly_what_the_analyzer_looks_up(text):
+    # The indexer pre-computes terms for word_keys(); a key it missed would be
+    # analysed in every worker process instead, a miss nobody would notice.
+    seen = set()
+
+    class Recorder(Lemmatizer):
+        def term(self, form, caps=False):
+            seen.add((form, caps))
+            return form
+
+    from searchkit import analysis
+    analyzer = polish_analyzer()
+    for item in analyzer.items:
+        if isinstance(item, analysis.LemmaFilter):
+            item.lemmatizer = Recorder()
+    list(analyzer(text))
+    assert seen == word_keys([text])
+
+
+def test_query_words_the_index_knows_take_the_index_terms(make_index):
+    # Typed in lower case, "centcom" is no acronym to the analyzer, and the
+    # stemmer would make "centcoma" of it; the lexicon knows the document's CENTCOM.
+    from searchkit.search import Searcher
+    assert Lemmatizer().query_terms("centcom") == ["centcoma"]
+    index = make_index({"a.txt": "Raport\n\nDowództwo CENTCOM potwierdziło atak."})
+    with Searcher(index) as s:
+        assert s.lemmatizer.query_terms("centcom") == ["centcom"]
+        assert [h.id for h in s.search("centcom").hits] == ["a.txt"]

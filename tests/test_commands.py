@@ -1,0 +1,94 @@
+"""The installed ``searchkit`` command, run as a real process, as in a shell."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import POQUAD, SEED_ID, require_shared, searchkit_command
+
+
+def test_readme_main_job(run, project):
+    # searchkit index && searchkit search "ODKB", in a fresh checkout's layout
+    r = run("index", cwd=project)
+    assert r.returncode == 0 and r.stdout == ""
+    assert "1 added" in r.stderr
+    assert (project / "index" / "lexicon.sqlite").exists()
+    r = run("search", "ODKB", cwd=project)
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith("1. Stany Zjednoczone mają zastrzeżenia")
+    assert SEED_ID in r.stdout and "(ODKB)" in r.stdout
+
+
+def test_json_output_feeds_other_tools(run, project):
+    run("index", cwd=project)
+    r = run("search", "siły pokojowe", "--json", cwd=project)
+    paths = [json.loads(line)["path"] for line in r.stdout.splitlines()
+             if json.loads(line)["type"] == "hit"]
+    assert paths == [str(project / "seeds" / SEED_ID)]
+
+
+def test_ids_feed_xargs_into_show(project):
+    exe = searchkit_command()
+    subprocess.run([exe, "index"], cwd=project, check=True, capture_output=True)
+    out = subprocess.run(f"'{exe}' search -l -0 zamieszki | xargs -0 -n1 '{exe}' show",
+                         shell=True, cwd=project, capture_output=True, text=True)
+    assert out.returncode == 0
+    assert out.stdout.startswith(f"id: {SEED_ID}\n")
+
+
+def test_exit_codes_and_one_line_errors(run, project):
+    r = run("search", "ODKB", cwd=project)  # no index yet
+    assert r.returncode == 2
+    assert r.stderr == "searchkit: error: no index at index: run 'searchkit index' first\n"
+    run("index", cwd=project)
+    assert run("search", "ODKB", cwd=project).returncode == 0
+    assert run("search", "pingwin", cwd=project).returncode == 1
+    r = run("search", '"unbalanced', "(", "foo:bar", cwd=project)
+    assert r.returncode == 2  # usage error: more than one QUERY argument
+    r = run("search", "foo:bar", cwd=project)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+    r = run("index", "no-such-folder", cwd=project)
+    assert r.returncode == 2 and "no-such-folder: no such file or folder" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_closed_pipe_ends_quietly(poquad_index):
+    proc = subprocess.Popen([searchkit_command(), "search", "rok", "--limit", "500",
+                             "--index", poquad_index],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("1. ")
+    proc.stdout.close()  # like `| head -1`
+    stderr = proc.stderr.read()
+    assert proc.wait(30) == 0
+    assert stderr == ""
+
+
+def test_poquad_questions_find_their_paragraphs(run, poquad_index):
+    require_shared()
+    questions = {q: text for q, text in (
+        line.rstrip("\n").split("\t", 1)
+        for line in (POQUAD / "dev-queries.tsv").read_text(encoding="utf-8").splitlines())}
+    relevant = dict(line.split()[::2] for line in
+                    (POQUAD / "dev-qrels.trec").read_text().splitlines())
+    sample = list(questions)[:200]
+    r = run("search", "--queries", "-", "--limit", "10", "--index", poquad_index,
+            input="".join(f"{q}\t{questions[q]}\n" for q in sample))
+    assert r.returncode == 0
+    top = {}
+    for line in r.stdout.splitlines():
+        obj = json.loads(line)
+        if obj["type"] == "hit":
+            top.setdefault(obj["query_id"], []).append(obj["id"])
+    in_top10 = sum(relevant[q] in top.get(q, []) for q in sample)
+    # Lucene's best analyzer finds 90.7% of dev paragraphs in its top 10.
+    assert in_top10 / len(sample) >= 0.88
+
+
+def test_poquad_show_and_count(run, poquad_index):
+    r = run("show", "67_0", "--index", poquad_index)
+    assert r.returncode == 0 and "title: Wacław Kowalski" in r.stdout
+    r = run("search", "-c", "Wacław Kowalski", "--index", poquad_index)
+    assert r.returncode == 0 and int(r.stdout) >= 1
+    r = run("search", "-l", "Gdzie mieszkal mlody Waclaw?", "--index", poquad_index)
+    assert "67_0" in r.stdout.splitlines()[:3]

@@ -1,0 +1,135 @@
+"""Documents in: decoding, metadata, JSON Lines, walking folders."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+
+import pytest
+
+from searchkit.documents import (DocumentError, Source, decode, find_sources, read_source,
+                                 split_metadata)
+
+from conftest import SEEDS, SEED_ID
+
+POLISH = "Zażółć gęślą jaźń. Żółw płynie, źrebię śpi."
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "utf-16"])
+def test_decodes_polish_encodings(encoding):
+    text, warning = decode(POLISH.encode(encoding))
+    assert text == POLISH
+    assert warning is None
+
+
+def test_windows_1250_and_iso_8859_2_are_told_apart():
+    # ś, ź, ą differ between the two; a wrong guess would give "¶wiat" or "œwiat".
+    for enc in ("cp1250", "iso-8859-2"):
+        assert decode("Świat źle ściąga ąę".encode(enc))[0] == "Świat źle ściąga ąę"
+
+
+def test_decomposed_text_is_composed():
+    nfd = unicodedata.normalize("NFD", "żółw")
+    assert len(nfd) > len("żółw")
+    assert decode(nfd.encode("utf-8"))[0] == "żółw"
+
+
+def test_invalid_utf8_bytes_are_replaced_with_a_warning():
+    data = "Żółw i żaba ".encode() * 20 + b"\xff\xfe broken"
+    text, warning = decode(data)
+    assert "Żółw" in text and "\ufffd" in text
+    assert "invalid UTF-8" in warning
+
+
+def test_a_few_nul_bytes_are_removed_with_a_warning():
+    text, warning = decode(("ala ma kota " * 50).encode() + b"\x00")
+    assert "\x00" not in text
+    assert "NUL" in warning
+
+
+def test_binary_data_is_refused():
+    with pytest.raises(DocumentError, match="binary"):
+        decode(bytes(range(256)) * 40)
+    with pytest.raises(DocumentError, match="binary"):
+        decode(b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02\x03" * 100)
+
+
+def test_control_characters_are_kept_in_text():
+    # Stored intact (printers escape them); only decoding problems are fixed.
+    assert decode("kolor \x1b[31mczerwony".encode())[0] == "kolor \x1b[31mczerwony"
+
+
+# ------------------------------------------------------------------ metadata
+
+def test_seed_date_line_is_metadata_not_title():
+    text = (SEEDS / SEED_ID).read_text(encoding="utf-8")
+    title, date, body = split_metadata(text)
+    assert date == "2022-01"
+    assert title.startswith("Stany Zjednoczone mają zastrzeżenia")
+    assert "date" not in title and "2022" not in title
+    assert body.startswith("Prezydent Kazachstanu")
+
+
+def test_front_matter_and_markdown_heading():
+    title, date, body = split_metadata("---\ntitle: \"Raport\"\ndate: 2021-03-04\n---\n# Nagłówek\n\nTreść.")
+    assert (title, date) == ("Raport", "2021-03-04")
+    assert "Treść." in body
+    assert split_metadata("# Nagłówek drugi\n\nTreść.")[:2] == ("Nagłówek drugi", None)
+
+
+def test_first_line_is_the_title():
+    assert split_metadata("\n\nTytuł\nPierwsze zdanie.\nDrugie.") == (
+        "Tytuł", None, "Pierwsze zdanie.\nDrugie.")
+
+
+# ------------------------------------------------------------------ sources
+
+def _source(path, root=None) -> Source:
+    st = os.stat(path)
+    kind = "jsonl" if str(path).endswith(".jsonl") else "text"
+    return Source(str(path), str(root or path), kind, st.st_mtime_ns, st.st_size)
+
+
+def test_jsonl_documents_keep_their_ids_and_report_bad_lines(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a1", "title": "Tytuł", "text": "Treść", "date": "2020"}\n'
+                    "{not json}\n"
+                    '{"title": "bez id", "text": "x"}\n'
+                    '{"id": 7, "text": "liczba jako id"}\n', encoding="utf-8")
+    warnings = []
+    docs = read_source(_source(path), lambda w, m: warnings.append((w, m)))
+    assert [(d.id, d.title, d.date, d.line) for d in docs] == [
+        ("a1", "Tytuł", "2020", 1), ("7", "", None, 4)]
+    assert [w for w, _ in warnings] == [f"{path}:2", f"{path}:3"]
+    assert "malformed JSON" in warnings[0][1]
+
+
+def test_empty_file_is_skipped(tmp_path):
+    (tmp_path / "e.txt").write_text("  \n")
+    with pytest.raises(DocumentError, match="empty"):
+        read_source(_source(tmp_path / "e.txt"), lambda w, m: None)
+
+
+def test_walk_finds_text_markdown_and_jsonl_but_not_hidden_or_other(tmp_path):
+    for name in ["a.txt", "b.md", "c.jsonl", "d.pdf", ".hidden.txt", "sub/e.TXT",
+                 ".git/f.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = sorted(s.text_id() for s in find_sources([str(tmp_path)], lambda w, m: None))
+    assert found == ["a.txt", "b.md", "c.jsonl", "sub/e.TXT"]
+
+
+def test_symlink_loop_is_reported_not_followed(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "doc.txt").write_text("tekst")
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    warnings = []
+    found = [s.text_id() for s in find_sources([str(tmp_path)],
+                                               lambda w, m: warnings.append((w, m)))]
+    assert found == ["a/doc.txt"]
+    assert warnings and "loop" in warnings[0][1]
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(DocumentError, match="no such file"):
+        list(find_sources([str(tmp_path / "nope")], lambda w, m: None))

@@ -1,0 +1,194 @@
+"""The index: incremental updates, ids, long documents, rebuilds, locking."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from searchkit.index import describe, split_parts, update
+from searchkit.lock import IndexBusy, IndexLock
+from searchkit.search import Searcher
+
+
+def index(folder, paths, **kw):
+    warnings = []
+    summary = update(str(folder), [str(p) for p in paths],
+                     warn=lambda w, m: warnings.append((w, m)), **kw)
+    return summary, warnings
+
+
+def ids(folder, query="*"):
+    with Searcher(str(folder)) as s:
+        return sorted(h.id for h in s.search(query, limit=100).hits)
+
+
+def touch(path, text):
+    path.write_text(text, encoding="utf-8")
+    # mtime granularity: make sure the change is visible even within one tick
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+@pytest.fixture
+def docs(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Wojna\n\nWojna trwała długo.", encoding="utf-8")
+    (folder / "b.txt").write_text("Pokój\n\nPokój nastał w maju.", encoding="utf-8")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "c.md").write_text("# Rozejm\n\nRozejm podpisano.", encoding="utf-8")
+    return folder
+
+
+def test_adds_then_skips_unchanged_updates_changed_removes_deleted(tmp_path, docs):
+    ix = tmp_path / "ix"
+    s, _ = index(ix, [docs])
+    assert (s.added, s.updated, s.removed, s.unchanged, s.documents) == (3, 0, 0, 0, 3)
+    assert ids(ix) == ["a.txt", "b.txt", "sub/c.md"]
+
+    s, _ = index(ix, [docs])
+    assert (s.added, s.updated, s.removed, s.unchanged) == (0, 0, 0, 3)
+
+    touch(docs / "a.txt", "Wojna\n\nWojna skończyła się zwycięstwem.")
+    (docs / "b.txt").unlink()
+    (docs / "d.txt").write_text("Traktat\n\nTraktat pokojowy.", encoding="utf-8")
+    s, _ = index(ix, [docs])
+    assert (s.added, s.updated, s.removed, s.unchanged, s.documents) == (1, 1, 1, 1, 3)
+    assert ids(ix) == ["a.txt", "d.txt", "sub/c.md"]
+    assert ids(ix, "zwycięstwo") == ["a.txt"]
+    assert ids(ix, "trwać") == []  # the old text is gone
+
+
+def test_touched_but_identical_file_is_not_reindexed(tmp_path, docs):
+    ix = tmp_path / "ix"
+    index(ix, [docs])
+    touch(docs / "a.txt", (docs / "a.txt").read_text(encoding="utf-8"))
+    s, _ = index(ix, [docs])
+    assert (s.added, s.updated, s.unchanged) == (0, 0, 3)
+
+
+def test_other_roots_are_left_alone(tmp_path, docs):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text("Inny\n\nInny tekst.", encoding="utf-8")
+    ix = tmp_path / "ix"
+    index(ix, [docs])
+    index(ix, [other])
+    assert ids(ix) == ["a.txt", "b.txt", "sub/c.md", "x.txt"]
+    # Re-indexing one folder removes only what was deleted from that folder.
+    (other / "x.txt").unlink()
+    s, _ = index(ix, [other])
+    assert s.removed == 1
+    assert ids(ix) == ["a.txt", "b.txt", "sub/c.md"]
+
+
+def test_rebuild_holds_exactly_the_given_paths(tmp_path, docs):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text("Inny\n\nInny tekst.", encoding="utf-8")
+    ix = tmp_path / "ix"
+    index(ix, [docs])
+    s, _ = index(ix, [other], rebuild=True)
+    assert (s.added, s.documents) == (1, 1)
+    assert ids(ix) == ["x.txt"]
+    s, _ = index(ix, [other])
+    assert s.unchanged == 1
+
+
+def test_jsonl_lines_update_individually(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "1", "title": "Jeden", "text": "pierwszy tekst"}\n'
+                    '{"id": "2", "title": "Dwa", "text": "drugi tekst"}\n', encoding="utf-8")
+    ix = tmp_path / "ix"
+    index(ix, [path])
+    touch(path, '{"id": "1", "title": "Jeden", "text": "pierwszy tekst"}\n'
+                '{"id": "3", "title": "Trzy", "text": "trzeci tekst"}\n')
+    s, _ = index(ix, [path])
+    assert (s.added, s.updated, s.removed, s.unchanged) == (1, 0, 1, 1)
+    assert ids(ix) == ["1", "3"]
+
+
+def test_duplicate_ids_are_reported_and_skipped(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "1", "text": "pierwszy"}\n{"id": "1", "text": "drugi"}\n',
+                    encoding="utf-8")
+    s, warnings = index(tmp_path / "ix", [path])
+    assert s.added == 1 and s.skipped == 1
+    assert "duplicate id '1'" in warnings[0][1] and warnings[0][0].endswith(":2")
+
+
+def test_unreadable_files_are_skipped_and_counted(tmp_path, docs):
+    (docs / "empty.txt").write_text("")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    s, warnings = index(tmp_path / "ix", [docs])
+    assert (s.added, s.skipped) == (3, 2)
+    assert sorted(os.path.basename(w) for w, _ in warnings) == ["binary.txt", "empty.txt"]
+
+
+def test_long_documents_are_indexed_in_parts_and_shown_whole(tmp_path):
+    paragraph = "Zdanie o wojnie i pokoju w Europie. " * 30 + "\n\n"
+    body = paragraph * 400 + "Na samym końcu pojawia się słowo Kazachstan.\n"
+    assert len(split_parts(body)) > 1
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "long.txt").write_text("Długi\n\n" + body, encoding="utf-8")
+    (folder / "short.txt").write_text("Krótki\n\nO wojnie.", encoding="utf-8")
+    ix = tmp_path / "ix"
+    s, _ = index(ix, [folder])
+    assert s.documents == 2
+    with Searcher(str(ix)) as searcher:
+        result = searcher.search("wojna")
+        assert sorted(h.id for h in result.hits) == ["long.txt", "short.txt"]  # one hit each
+        assert result.total == 2
+        hit = searcher.search("Kazachstan").hits[0]
+        assert hit.id == "long.txt"
+        # the passage offset is into the whole document, not the part
+        doc = searcher.document("long.txt")
+        p = hit.passages[0]
+        assert doc.text[p.offset:p.offset + len(p.text)] == p.text
+        assert doc.text == body.strip()
+    assert describe(str(ix))["documents"] == 2
+
+
+def test_split_parts_cover_the_text_exactly():
+    text = ("słowo " * 50 + "\n") * 2000
+    parts = split_parts(text, size=10_000)
+    assert "".join(p for _, p in parts) == text
+    assert all(offset == sum(len(p) for _, p in parts[:i]) for i, (offset, _) in enumerate(parts))
+    assert max(len(p) for _, p in parts) <= 10_000
+
+
+def test_a_second_writer_waits_then_gives_up(tmp_path):
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from searchkit.lock import IndexLock\n"
+         f"with IndexLock({str(folder)!r}):\n"
+         "    print('locked', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        started = time.monotonic()
+        with pytest.raises(IndexBusy, match=f"pid {holder.pid}"):
+            update(str(folder), [str(tmp_path)], warn=lambda w, m: None, lock_timeout=0.3)
+        assert time.monotonic() - started >= 0.3
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder died without unlocking: the lock went with it.
+    with IndexLock(str(folder), timeout=0):
+        pass
+
+
+def test_refuses_a_folder_that_is_not_an_index(tmp_path, docs):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("moje")
+    from searchkit.errors import SearchkitError
+    with pytest.raises(SearchkitError, match="not empty"):
+        index(tmp_path / "mine", [docs])
+    assert os.listdir(tmp_path / "mine") == ["notes.txt"]

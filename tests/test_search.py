@@ -1,0 +1,178 @@
+"""Search: ranking, query syntax, diacritics, passages, bad queries."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchkit.query import QueryError
+from searchkit.search import Searcher
+
+from conftest import SEED_ID
+
+
+def found(searcher, query, **kw):
+    return [h.id for h in searcher.search(query, **kw).hits]
+
+
+# ------------------------------------------------------------ on the seed article
+
+@pytest.mark.parametrize("query", ["ODKB", "odkb", "żołnierzy", "Kazachstanem", "zamieszki",
+                                   "Tokajewa", "USA", "siły pokojowe", "zolnierze", "Almaty"])
+def test_seed_article_is_found(searcher, query):
+    assert found(searcher, query) == [SEED_ID]
+
+
+@pytest.mark.parametrize("query, forms", [
+    ("ODKB", {"ODKB"}),
+    ("żołnierzy", {"żołnierze", "żołnierzami"}),
+    ("Kazachstanem", {"Kazachstanu", "Kazachstanie", "Kazachstan"}),
+    ("zamieszki", {"zamieszkami", "zamieszek"}),
+    ("Tokajewa", {"Tokajew"}),
+    ("kazach*", {"Kazachstanu", "kazachskich"}),
+])
+def test_every_inflected_form_is_highlighted(searcher, query, forms):
+    doc = searcher.document(SEED_ID)
+    assert forms <= {doc.text[s:e] for s, e in searcher.highlight(doc.text, query)}
+
+
+def test_passages_leave_no_matching_word_unmarked(searcher):
+    import re
+    for hit in searcher.search("Kazachstanem zamieszki").hits:
+        for p in hit.passages:
+            marked = {(s, e) for s, e in p.matches}
+            for m in re.finditer(r"Kazachstan\w*|zamieszk\w*", p.text):
+                assert (m.start(), m.end()) in marked, m.group()
+
+
+def test_passages_are_sentences_not_the_document(searcher):
+    hit = searcher.search("ODKB").hits[0]
+    assert 1 <= len(hit.passages) <= 3
+    doc = searcher.document(SEED_ID)
+    for p in hit.passages:
+        assert len(p.text) <= 300
+        assert doc.text[p.offset:p.offset + len(p.text)] == p.text
+        assert "\n" not in p.text
+    # The best passage names ODKB.
+    best = hit.passages[0]
+    assert "ODKB" in [best.text[s:e] for s, e in best.matches]
+
+
+def test_hit_carries_metadata(searcher):
+    hit = searcher.search("ODKB").hits[0]
+    assert (hit.rank, hit.id, hit.date) == (1, SEED_ID, "2022-01")
+    assert hit.title.startswith("Stany Zjednoczone")
+    assert hit.path.endswith("seeds/" + SEED_ID)
+    assert hit.score > 0
+
+
+@pytest.mark.parametrize("query, hits", [
+    ('"siły pokojowe"', 1), ('"pokojowe siły"', 0),  # a phrase keeps its order
+    ("ODKB -Tokajew", 0), ("ODKB -NATO", 1), ("NATO OR ODKB", 1), ("+NATO ODKB", 0),
+    ("title:Rosja", 1), ("title:Tokajew", 0), ("tytuł:Rosja", 1),
+    ("date:2022", 1), ("date:2022-01", 1), ("date:2021", 0), ("date:[2021 TO 2022]", 1),
+    ("Kasym-Żomart", 1), ("id:" + SEED_ID, 1), ("*", 1),
+])
+def test_query_syntax(searcher, query, hits):
+    assert searcher.search(query).total == hits
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "empty query"), ("   ", "empty query"),
+    ("foo:bar", "unknown field 'foo'"),
+    ("k*", "too broad"),
+    ("wojna " * 1000, "too long"),
+])
+def test_unusable_queries_say_why(searcher, query, message):
+    with pytest.raises(QueryError, match=message):
+        searcher.search(query)
+
+
+@pytest.mark.parametrize("query", ["i w na", "się", "OR", "-", "AND NOT", "(", '"', ")))",
+                                   '"i w"', "NOT", "^2", "title:", "date:[", "10:30"])
+def test_odd_queries_give_a_result_or_a_reason(searcher, query):
+    try:
+        result = searcher.search(query)
+    except QueryError as e:
+        assert str(e)
+    else:
+        assert result.total >= 0
+
+
+def test_only_stopwords_is_explained(searcher):
+    result = searcher.search("i w na")
+    assert result.hits == [] and "stopwords" in result.note
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_arbitrary_text_never_crashes_the_search(searcher, text):
+    try:
+        searcher.search(text, limit=3)
+    except QueryError:
+        pass
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(['"', "(", ")", "-", "+", "*", ":", "^", "[", "]", "{", "}",
+                                 "AND", "OR", "NOT", "TO", "title:", "date:", "ODKB", "wojna",
+                                 "żółw", "2022", " ", "\\", "~", "'"]), max_size=12))
+def test_query_syntax_soup_never_crashes(searcher, parts):
+    try:
+        searcher.search("".join(parts), limit=3)
+    except QueryError:
+        pass
+
+
+# ------------------------------------------------------------ ranking
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    from searchkit.index import update
+    folder = tmp_path_factory.mktemp("small")
+    docs = {
+        "both.txt": "Siły\n\nSiły pokojowe przybyły do miasta.",
+        "one.txt": "Siły\n\nSiły powietrzne ćwiczyły nad morzem.",
+        "none.txt": "Pogoda\n\nPadał deszcz przez cały dzień.",
+        "zolw.txt": "Zwierzęta\n\nŻółw pływał w stawie razem z żabą.",
+        "laska.txt": "Laska\n\nDziadek chodził o lasce.",
+        "laska2.txt": "Łaska\n\nKról okazał łaskę więźniom.",
+        "stan.txt": "Stan\n\nStan wyjątkowy wprowadzono na dwa tygodnie.",
+    }
+    for name, text in docs.items():
+        (folder / "docs").mkdir(exist_ok=True)
+        (folder / "docs" / name).write_text(text, encoding="utf-8")
+    update(str(folder / "ix"), [str(folder / "docs")], warn=lambda w, m: None)
+    with Searcher(str(folder / "ix")) as s:
+        yield s
+
+
+def test_documents_with_more_of_the_words_come_first(small):
+    assert found(small, "siły pokojowe") == ["both.txt", "one.txt"]
+
+
+def test_query_without_diacritics_finds_the_forms_with_them(small):
+    assert found(small, "zolw") == ["zolw.txt"]
+    assert found(small, "zolwie") == ["zolw.txt"]  # no such form here: restored by dictionary
+    assert set(found(small, "laska")) == {"laska.txt", "laska2.txt"}  # both can be meant
+
+
+def test_typed_diacritics_are_taken_at_their_word(small):
+    # Whoever types "żółw" can type "ł": their "laska" means laska, not łaska.
+    assert set(found(small, "żółw laska")) == {"zolw.txt", "laska.txt"}
+    assert set(found(small, "zolw laska")) == {"zolw.txt", "laska.txt", "laska2.txt"}
+
+
+def test_did_you_mean_for_typos_and_wrong_diacritics(small):
+    assert small.search("wyjatkowy stam").suggestion is None  # something matched
+    assert small.search("wyjątkowego stam").total > 0
+    result = small.search("pogda")
+    assert (result.total, result.suggestion) == (0, "pogoda")
+    result = small.search("Żólw")
+    assert (result.total, result.suggestion) == (0, "Żółw")
+
+
+def test_no_suggestion_when_nothing_close(small):
+    result = small.search("kwazar")
+    assert result.total == 0 and result.suggestion is None
