@@ -3,11 +3,13 @@
 A word becomes one term:
 
 1. a token with a digit (2022, F-16, COVID-19) is kept as it is;
-2. a word the SGJP dictionary knows (through Morfeusz 2) becomes its lemma.  When a
-   form has several lemmas (``zamieszkami``: zamieszka / zamieszki) the
-   alphabetically first one is taken: every form of the lexeme then picks the same
-   one, which is what matching needs (measured: nDCG@10 +0.003 over Morfeusz's
-   first reading).  An ALL-CAPS token prefers an ALL-CAPS lemma (NATO, USA, PRL-u);
+2. a word the SGJP dictionary knows (through Morfeusz 2) becomes its lemma.
+   Readings marked archaic, colloquial etc. and gerund/depreciative readings
+   only count when there is no other.  Of several lemmas left, the alphabetically
+   first is taken: every form of a lexeme then picks the same one, which is what
+   matching needs (measured: nDCG@10 +0.003 over Morfeusz's first reading; the
+   conflation figures are in benchmarks/stemmer_eval.py).  An ALL-CAPS token
+   prefers an ALL-CAPS lemma (NATO, USA, PRL-u);
 3. anything else: an ALL-CAPS token (ODKB) or a short word is kept as it is,
    since the stemmer turns them into garbage (odkb -> odkiebajt, nato -> na);
    other words are stemmed with pystempel's polimorf table, keeping the word when
@@ -29,6 +31,10 @@ from typing import Iterable
 MIN_STEM_LENGTH = 5
 
 STEMMER_TABLE = "polimorf"
+
+
+# Gerunds duplicate their verb's lexeme; depreciative forms are a register.
+_SECONDARY_TAGS = frozenset({"ger", "depr"})
 
 
 def is_caps(token: str) -> bool:
@@ -109,12 +115,18 @@ class Lemmatizer:
         return bool(self.lemmas(form))
 
     def lemmas(self, form: str) -> list[str]:
-        """Morfeusz's lemmas for the first segment of ``form`` (homonym tags removed)."""
-        out = []
-        for start, _end, (_orth, lemma, tag, _names, _quals) in self.morfeusz.analyse(form):
+        """Morfeusz's lemmas for the first segment of ``form`` (homonym tags removed).
+
+        Readings marked archaic, colloquial and the like, and secondary
+        readings (gerunds, depreciative forms), only count when there is no
+        other: ``idzie`` is not the archaic ``iścić``, ``zamieszkami`` is
+        ``zamieszki``, not the archaic ``zamieszka``."""
+        plain, marked = [], []
+        for start, _end, (_orth, lemma, tag, _names, quals) in self.morfeusz.analyse(form):
             if start == 0 and tag != "ign":
-                out.append(lemma.split(":", 1)[0])
-        return out
+                secondary = quals or tag.split(":", 1)[0] in _SECONDARY_TAGS
+                (marked if secondary else plain).append(lemma.split(":", 1)[0])
+        return plain or marked
 
 
 def default_stemmer_path() -> str:

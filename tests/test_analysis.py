@@ -64,6 +64,9 @@ def test_a_word_pystempel_has_no_stem_for_is_kept(lemmatizer):
     ("siły", "sił"),
     ("pokojowe", "pokojowych"),
     ("Warszawie", "Warszawa"),
+    ("czarne", "czarny"),  # not the colloquial noun "czarna" (black coffee)
+    ("nagraniami", "nagranie"),  # not the gerund of "nagrać"
+    ("bram", "brama"),  # not the archaic "bram"
 ])
 def test_inflected_forms_find_each_other(query_word, document_word):
     assert same_term(query_word, document_word)
