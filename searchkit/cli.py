@@ -224,14 +224,15 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
         printer = output.TextPrinter(out, output.use_color(color, out))
     with Searcher(index_dir) as searcher:
         result = searcher.search(query, limit=limit,
-                                 passages=passages if (as_json or not (count or ids_only)) else 0)
+                                 passages=passages if (as_json or not (count or ids_only)) else 0,
+                                 count=as_json or count)
     printer.result(result)
     if not result.hits:
         if result.note:
             output.stderr_line(result.note)
         elif result.suggestion and not as_json:
             output.stderr_line(f"no matches; did you mean: {result.suggestion}")
-    _exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
+    _exit(EXIT_MATCH if result.hits else EXIT_NO_MATCH)
 
 
 def _batch(searcher, lines, limit, passages, out) -> int:

@@ -35,6 +35,11 @@ STEMMER_TABLE = "polimorf"
 
 # Gerunds duplicate their verb's lexeme; depreciative forms are a register.
 _SECONDARY_TAGS = frozenset({"ger", "depr"})
+# SGJP's labels of rare or marked usage (archaic, obsolete, colloquial, rare,
+# dialectal, ...).  Domain labels (zool., praw., przen.) say nothing of rarity.
+_MARKED_LABELS = frozenset({
+    "daw.", "przest.", "przest._dziś_książk.", "daw._dziś_gwar.", "pot.", "rzad.", "gwar.",
+    "reg.", "środ.", "pogard.", "wulg.", "żart.", "slang", "indyw."})
 
 
 def is_caps(token: str) -> bool:
@@ -122,9 +127,10 @@ class Lemmatizer:
         other: ``idzie`` is not the archaic ``iścić``, ``zamieszkami`` is
         ``zamieszki``, not the archaic ``zamieszka``."""
         plain, marked = [], []
-        for start, _end, (_orth, lemma, tag, _names, quals) in self.morfeusz.analyse(form):
+        for start, _end, (_orth, lemma, tag, _names, labels) in self.morfeusz.analyse(form):
             if start == 0 and tag != "ign":
-                secondary = quals or tag.split(":", 1)[0] in _SECONDARY_TAGS
+                secondary = tag.split(":", 1)[0] in _SECONDARY_TAGS or any(
+                    label in _MARKED_LABELS for group in labels for label in group.split(","))
                 (marked if secondary else plain).append(lemma.split(":", 1)[0])
         return plain or marked
 

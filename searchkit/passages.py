@@ -8,11 +8,11 @@ passage is never the whole document.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
-from typing import Callable
 
-from searchkit.analysis import iter_words
+from searchkit.analysis import STOPWORDS, iter_words
 
 MAX_CHARS = 300
 
@@ -21,8 +21,35 @@ MAX_CHARS = 300
 # ("3 tys. osób"), not a sentence end.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”»)\]]*[ \t]+|[ \t]*\n\s*")
 
-# word -> (key of the query term it matches, weight), or None
-Weigh = Callable[[str], "tuple[str, float] | None"]
+
+class Highlighter:
+    """Finds the words of a text that a query matches.
+
+    ``forms`` maps a lower-cased word form to (the query term it matches, its
+    weight); ``prefixes`` come from wildcard queries (``kazach*``).
+    """
+
+    def __init__(self, forms: dict[str, tuple[str, float]], prefixes=()):
+        self.forms = forms
+        self.prefixes = tuple(p.lower() for p in prefixes if p)
+
+    def find(self, text: str) -> list[tuple[int, int, str, float]]:
+        """(start, end, term, weight) of every matching word in ``text``."""
+        forms, prefixes, out = self.forms, self.prefixes, []
+        for lower, start, end in words_of(text):
+            found = forms.get(lower)
+            if found is None:
+                if not prefixes or not lower.startswith(prefixes) or lower in STOPWORDS:
+                    continue
+                found = (lower, 1.0)
+            out.append((start, end, *found))
+        return out
+
+
+@functools.lru_cache(maxsize=8192)  # a batch meets the same documents again and again
+def words_of(text: str) -> tuple[tuple[str, int, int], ...]:
+    """(lower-cased word, start, end) for the words of ``text``, as the index saw them."""
+    return tuple((word.lower(), start, end) for word, start, end in iter_words(text))
 
 
 @dataclass
@@ -34,6 +61,7 @@ class Passage:
     cut_after: bool = False
 
 
+@functools.lru_cache(maxsize=8192)  # a batch meets the same documents again and again
 def sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _BOUNDARY.finditer(text):
@@ -48,23 +76,13 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def find_matches(text: str, weigh: Weigh) -> list[tuple[int, int, str, float]]:
-    """(start, end, term key, weight) of every matching word in ``text``."""
-    out = []
-    for word, start, end in iter_words(text):
-        found = weigh(word)
-        if found is not None:
-            out.append((start, end, found[0], found[1]))
-    return out
-
-
-def best_passages(text: str, weigh: Weigh, limit: int = 3,
+def best_passages(text: str, highlighter: Highlighter, limit: int = 3,
                   max_chars: int = MAX_CHARS) -> list[Passage]:
     """Up to ``limit`` passages, best first.  Without any match in the text (the
     title matched), the opening sentence stands in, without highlights."""
     if limit <= 0 or not text.strip():
         return []
-    matches = find_matches(text, weigh)
+    matches = highlighter.find(text)
     spans = sentences(text)
     if not matches:
         start, end = spans[0]

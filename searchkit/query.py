@@ -1,15 +1,18 @@
-"""Query parsing: the user's query string to a Whoosh query.
+"""Queries: the user's query string to a Whoosh query.
 
-Syntax (Whoosh's parser, configured): plain words are OR-ed and ranked, so
-documents with more of the words come first; ``"exact phrase"``; ``-word``
-excludes, ``+word`` requires; ``AND`` / ``OR`` / ``NOT`` and parentheses;
-``title:`` / ``date:`` / ``id:`` fields (``tytuł:`` and ``data:`` work too);
-``prefix*``; ``date:[2021 TO 2022]``.
+Syntax: plain words are OR-ed and ranked, so documents with more of the words
+come first; ``"exact phrase"``; ``-word`` excludes, ``+word`` requires; ``AND``
+/ ``OR`` / ``NOT`` and parentheses; ``title:`` / ``date:`` / ``id:`` fields
+(``tytuł:`` and ``data:`` too); ``prefix*``; ``date:[2021 TO 2022]``.
 
-A plain word typed without Polish diacritics also matches the forms of the
-index that differ from it only by diacritics (``zolnierze`` finds
-``żołnierze``), unless the query uses diacritics somewhere (then the user
-evidently typed them).
+Plain words -- most queries, and every question of a batch -- are analysed and
+combined here directly; a query using any syntax goes through Whoosh's parser
+(``parser.py``, imported only then).  Both give the same query for plain
+words (a test checks it).
+
+A word typed without Polish diacritics also stands for the forms of the index
+that differ from it only by diacritics (``zolnierze`` finds ``żołnierze``),
+unless the query uses diacritics somewhere: then the user evidently typed them.
 """
 
 from __future__ import annotations
@@ -17,28 +20,29 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from whoosh import qparser, query
-from whoosh.qparser import syntax
+from whoosh import query
 
 from searchkit.analysis import STOPWORDS, diacritic_variants, fold, iter_words
 from searchkit.errors import SearchkitError
 
 FIELDS = ("title", "date", "id")
-ALIASES = {"title": ["tytuł", "tytul"], "date": ["data"]}
 MAX_QUERY_CHARS = 4096
 MIN_PREFIX = 2
 
 FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS) - STOPWORDS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Anything the parser gives a meaning to (see parser.py): quotes, groups,
+# fields, wildcards, ranges, boosts, and +/- or an operator word.
+_SYNTAX = re.compile(r"""["()\[\]{}*^:]|(?:^|\s)[+-]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)(?:\s|$)""")
 
 
 class QueryError(SearchkitError):
     pass
 
 
-class _FoldPlugin(qparser.Plugin):
-    """Finds what a query typed without diacritics means.
+class FoldExpander:
+    """What a word typed without diacritics may stand for.
 
     A word stands for the forms of the index that differ from it only by
     diacritics (``zolnierze`` -> ``żołnierze``); a word whose form the index
@@ -51,30 +55,30 @@ class _FoldPlugin(qparser.Plugin):
         self.lexicon = lexicon
         self.lemmatizer = lemmatizer
         self.frequency = frequency  # form -> number of documents using it
+        self.off = False  # set per query: the query has diacritics
 
-    def filters(self, parser):
-        # After field names are assigned (100), before the multifield split (110).
-        return [(self.expand, 105)]
+    def alternatives(self, token: str) -> list[str]:
+        """The texts to search for instead of ``token`` (empty: drop it)."""
+        words = [w for w, _, _ in iter_words(token)]
+        if self.off or len(words) != 1 or fold(words[0]) != words[0]:
+            return [token]
+        word = words[0].lower()
+        # "sie", "ktory", "juz": stopwords typed without their diacritics.
+        if word in FOLDED_STOPWORDS:
+            return []
+        forms = self._candidates(word)
+        if not forms:
+            return [token]
+        # The typed word itself only if it is one of them: its own analysis
+        # ("mieszkal" -> "mieszkalić") would only add noise.
+        return ([token] if word in forms else []) + [f for f in forms if f != word]
 
-    def expand(self, parser, group):
-        if getattr(parser, "_has_diacritics", False):
-            return group
-        out = group.empty_copy()
-        for node in group:
-            if isinstance(node, syntax.GroupNode):
-                out.append(self.expand(parser, node))
-            elif getattr(node, "fieldname", None) not in (None, "title"):
-                out.append(node)
-            elif isinstance(node, syntax.WordNode):
-                replacement = self._alternatives(node)
-                if replacement is not None:
-                    out.append(replacement)
-            elif isinstance(node, qparser.PhrasePlugin.PhraseNode):
-                node.text = re.sub(r"\w+", lambda m: self._commonest(m.group()), node.text)
-                out.append(node)
-            else:
-                out.append(node)
-        return out
+    def commonest(self, word: str) -> str:
+        lower = word.lower()
+        if self.off or fold(lower) != lower or lower in STOPWORDS:
+            return word
+        forms = self.lexicon.forms_folding_to(lower)
+        return max(forms, key=self.frequency) if forms else word
 
     def _candidates(self, word: str) -> list[str]:
         forms = self.lexicon.forms_folding_to(word)
@@ -84,112 +88,71 @@ class _FoldPlugin(qparser.Plugin):
             return [word]
         return [v for v in diacritic_variants(word) if self.lemmatizer.known(v)]
 
-    def _alternatives(self, node):
-        words = [w for w, _, _ in iter_words(node.text)]
-        if len(words) != 1 or fold(words[0]) != words[0]:
-            return node
-        word = words[0].lower()
-        # "sie", "ktory", "juz": stopwords typed without their diacritics.
-        if word in FOLDED_STOPWORDS:
-            return None
-        forms = self._candidates(word)
-        if not forms:
-            return node
-        # The typed word itself only if it is one of them: its own analysis
-        # ("mieszkal" -> "mieszkalić") would only add noise.
-        alternatives = [node] if word in forms else []
-        alternatives += [_word_like(node, form) for form in forms if form != word]
-        return alternatives[0] if len(alternatives) == 1 else syntax.OrGroup(alternatives)
 
-    def _commonest(self, word: str) -> str:
-        lower = word.lower()
-        if fold(lower) != lower or lower in STOPWORDS:
-            return word
-        forms = self.lexicon.forms_folding_to(lower)
-        return max(forms, key=self.frequency) if forms else word
+class QueryBuilder:
+    def __init__(self, schema, expander: FoldExpander, boosts: dict[str, float]):
+        self.schema = schema
+        self.expander = expander
+        self.boosts = boosts
+        self._parser = None
+        # token -> its subqueries: batches repeat words ("roku", "został") a lot
+        self._words: dict = {}
 
+    def parse(self, text: str):
+        """The Whoosh query for ``text``; QueryError with a one-line reason when
+        it is unusable.  ``NullQuery`` when nothing is left to search for."""
+        text = clean(text)
+        if not text:
+            raise QueryError("empty query")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"query too long ({len(text)} characters; the limit is "
+                             f"{MAX_QUERY_CHARS})")
+        self.expander.off = fold(text) != text
+        if not _SYNTAX.search(text):
+            return self.plain(text)
+        from searchkit import parser
 
-def _word_like(node, text):
-    new = syntax.WordNode(text)
-    new.fieldname, new.boost = node.fieldname, node.boost
-    new.startchar, new.endchar = node.startchar, node.endchar
-    return new
+        if self._parser is None:
+            self._parser = parser.make_parser(self.schema, self.expander, self.boosts)
+        q = parser.parse(self._parser, text).accept(_fix_node).normalize()
+        for node in _walk(q):
+            if isinstance(node, (query.Prefix, query.Wildcard)):
+                literal = re.split(r"[*?]", node.text, maxsplit=1)[0]
+                if len(literal) < MIN_PREFIX and node.text != "*":
+                    raise QueryError(f"'{node.text}' is too broad: put at least {MIN_PREFIX} "
+                                     "letters before '*'")
+        return q
 
+    def plain(self, text: str):
+        """Plain words, as the parser would combine them: each word in every
+        field (with the field's boost), all of it OR-ed."""
+        subqueries = []
+        for token in text.split():
+            key = (token, self.expander.off)
+            word = self._words.get(key)
+            if word is None:
+                word = self._words[key] = self._word(token)
+                if len(self._words) > 50_000:  # bounded, for endless batches
+                    self._words.clear()
+            subqueries.extend(word)
+        return query.Or(subqueries).normalize() if subqueries else query.NullQuery
 
-class _FieldCheckPlugin(qparser.Plugin):
-    """Unknown field names are errors, not silently searched-for text."""
-
-    def __init__(self, known):
-        self.known = set(known)
-
-    def filters(self, parser):
-        return [(self.check, 101)]
-
-    def check(self, parser, group):
-        for node in group:
-            if isinstance(node, syntax.GroupNode):
-                self.check(parser, node)
-            name = getattr(node, "fieldname", None)
-            if name is not None and name not in self.known:
-                raise QueryError(f"unknown field {name!r} (fields: {', '.join(FIELDS)}); "
-                                 "put the text in quotes to search for it")
-        return group
-
-
-class _StarPlugin(qparser.WildcardPlugin):
-    # Only "*" is a wildcard: "?" ends questions ("Gdzie mieszkał Wacław?").
-    qmarks = ""
-    expr = "(?P<text>[*])"
-
-
-def make_parser(schema, lexicon, lemmatizer, frequency, boosts: dict[str, float]):
-    parser = qparser.MultifieldParser(list(boosts), schema, fieldboosts=boosts,
-                                      group=qparser.OrGroup)
-    parser.remove_plugin_class(qparser.SingleQuotePlugin)
-    parser.remove_plugin_class(qparser.WildcardPlugin)
-    parser.add_plugin(_StarPlugin())
-    parser.remove_plugin_class(qparser.FieldsPlugin)
-    # Field names are letters only: "10:30" is a time, not the field "10".
-    parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>[^\W\d_]\w*):", remove_unknown=False))
-    parser.add_plugin(qparser.FieldAliasPlugin(ALIASES))
-    # "-" and "+" are operators only at the start of a word: inside one they are
-    # hyphens (Kasym-Żomart, KISS-ów, F-16), which Whoosh's default would read
-    # as "Kasym AND NOT Żomart".
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+",
-                                              minusexpr=r"(?<![^\s(])-"))
-    parser.add_plugin(_FieldCheckPlugin(FIELDS + tuple(boosts)))
-    parser.add_plugin(_FoldPlugin(lexicon, lemmatizer, frequency))
-    return parser
+    def _word(self, token: str) -> list:
+        out = []
+        for alternative in self.expander.alternatives(token):
+            for fieldname, boost in self.boosts.items():
+                texts = list(self.schema[fieldname].process_text(alternative, mode="query"))
+                terms = [query.Term(fieldname, t, boost=boost) for t in texts]
+                if len(terms) == 1:
+                    out.append(terms[0])
+                elif terms:
+                    out.append(query.Or(terms))
+        return out
 
 
 def clean(text: str) -> str:
-    """NFC, no control characters, single-line: what the parser should see."""
+    """NFC, no control characters: what the parser should see."""
     return _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def parse(parser, text: str):
-    """Parse ``text``; raise QueryError with a one-line reason when it is unusable."""
-    text = clean(text)
-    if not text:
-        raise QueryError("empty query")
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"query too long ({len(text)} characters; the limit is "
-                         f"{MAX_QUERY_CHARS})")
-    parser._has_diacritics = fold(text) != text
-    try:
-        q = parser.parse(text)
-    except QueryError:
-        raise
-    except Exception as e:  # the parser's own errors are not meant for users
-        raise QueryError(f"cannot parse the query: {e}") from None
-    q = q.accept(_fix_node).normalize()
-    for node in _walk(q):
-        if isinstance(node, (query.Prefix, query.Wildcard)):
-            literal = re.split(r"[*?]", node.text, maxsplit=1)[0]
-            if len(literal) < MIN_PREFIX and node.text != "*":
-                raise QueryError(f"'{node.text}' is too broad: put at least {MIN_PREFIX} "
-                                 "letters before '*'")
-    return q
 
 
 def _fix_node(node):
@@ -228,6 +191,16 @@ def positive_leaves(q):
         return
     for child in q.children():
         yield from positive_leaves(child)
+
+
+def flat_terms(q):
+    """The terms of a query that is just an OR of terms (or one term), else None."""
+    if type(q) is query.Term:
+        return [q]
+    if type(q) is query.Or and q.boost == 1.0 and all(type(c) is query.Term
+                                                      for c in q.subqueries):
+        return q.subqueries
+    return None
 
 
 def is_empty(q) -> bool:

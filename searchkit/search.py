@@ -2,27 +2,37 @@
 
 ``Searcher`` opens an index once and answers any number of queries (the batch
 mode runs thousands through one).  Nothing here prints: ``output`` does.
+
+Ranking is BM25 as Lucene computes it.  A query that is just words (an OR of
+terms, like every question in a batch) is scored by summing per-term scores
+that are computed once per term with Whoosh's own scorer and then cached:
+Whoosh's matchers cost several milliseconds per query in Python, a cached
+term costs a dict update per posting.  Anything else (phrases, NOT, fields,
+prefixes) runs through Whoosh's matchers, with the same weighting.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import heapq
 import math
 import os
 import re
 import time
+from array import array
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh import scoring
 
-from searchkit import passages as passages_mod
 from searchkit.analysis import STOPWORDS, bind, fold, iter_words
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
-from searchkit.passages import Passage
-from searchkit.query import is_empty, make_parser, parse, positive_leaves
+from searchkit.passages import Highlighter, Passage, best_passages
+from searchkit.query import FoldExpander, QueryBuilder, flat_terms, is_empty, positive_leaves
+
 
 class LuceneBM25(scoring.BM25F):
     """BM25 with the IDF Lucene and Elasticsearch use, log(1 + (N - n + .5) / (n + .5)).
@@ -37,6 +47,9 @@ class LuceneBM25(scoring.BM25F):
 
 
 WEIGHTING = LuceneBM25(B=0.75, K1=1.2)
+
+# Postings kept in the term-score cache (12 bytes each: about 24 MB).
+CACHE_POSTINGS = 2_000_000
 
 
 @dataclass
@@ -55,7 +68,7 @@ class Hit:
 class Result:
     query: str
     hits: list[Hit]
-    total: int  # matching documents, not only those returned
+    total: int | None  # matching documents, when counted
     seconds: float
     suggestion: str | None = None
     note: str | None = None  # why nothing could be searched, if so
@@ -70,21 +83,66 @@ class StoredDocument:
     text: str
 
 
+class _TermScores:
+    """Every document's score for a term, computed once, least recently used
+    dropped first.  The BM25 formula is LuceneBM25's; the per-document part of
+    it (the length norm) is cached too, as Lucene does, since reading a field
+    length from Whoosh is a file access."""
+
+    def __init__(self, searcher, capacity: int = CACHE_POSTINGS):
+        self._searcher = searcher
+        self._cache: OrderedDict = OrderedDict()
+        self._size = 0
+        self._capacity = capacity
+        self._norms: dict[str, dict[int, float]] = {}
+
+    def get(self, fieldname: str, text: str) -> tuple[array, array]:
+        key = (fieldname, text)
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+            return found
+        docs, scores = array("i"), array("d")
+        searcher = self._searcher
+        if searcher.doc_frequency(fieldname, text):
+            k1, b = WEIGHTING.K1, WEIGHTING.B
+            idf = searcher.idf(fieldname, text)
+            average = searcher.avg_field_length(fieldname) or 1
+            norms = self._norms.setdefault(fieldname, {})
+            m = searcher.postings(fieldname, text)
+            while m.is_active():
+                doc, weight = m.id(), m.weight()
+                norm = norms.get(doc)
+                if norm is None:
+                    length = searcher.doc_field_length(doc, fieldname, 1)
+                    norm = norms[doc] = k1 * (1 - b + b * length / average)
+                docs.append(doc)
+                scores.append(idf * weight * (k1 + 1) / (weight + norm))
+                m.next()
+        self._cache[key] = (docs, scores)
+        self._size += len(docs)
+        while self._size > self._capacity and len(self._cache) > 1:
+            _, (old, _) = self._cache.popitem(last=False)
+            self._size -= len(old)
+        return docs, scores
+
+
 class Searcher:
     def __init__(self, folder: str):
         self.folder = folder
         self._ix = open_whoosh(folder)
         # Read the schema once: every ``ix.schema`` unpickles a new copy, and the
-        # copy the parser uses is the one whose analyzers are bound below.
+        # copy the queries use is the one whose analyzers are bound below.
         schema = self._ix.schema
         self.lexicon = Lexicon.open(folder)
         self.lemmatizer = Lemmatizer(os.path.join(folder, STEMMER_FILE))
         self.lemmatizer.lexicon = self.lexicon
         bind(schema, self.lemmatizer)
         self._searcher = self._ix.searcher(weighting=WEIGHTING)
-        self._parser = make_parser(schema, self.lexicon, self.lemmatizer,
-                                   lambda form: self._searcher.doc_frequency("exact", form),
-                                   FIELD_BOOSTS)
+        expander = FoldExpander(self.lexicon, self.lemmatizer,
+                                lambda form: self._searcher.doc_frequency("exact", form))
+        self._queries = QueryBuilder(schema, expander, FIELD_BOOSTS)
+        self._scores = _TermScores(self._searcher)
         # Long documents are stored as several parts: collapse them to one hit.
         self._multipart = self._searcher.doc_frequency("more", "1") > 0
 
@@ -98,59 +156,79 @@ class Searcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def parse(self, text: str):
+        return self._queries.parse(text)
+
     # ------------------------------------------------------------------ queries
 
     def search(self, text: str, limit: int = 10, passages: int = 3,
                count: bool = True) -> Result:
-        """Top ``limit`` documents for the query ``text``.  ``count`` also counts
-        every matching document (``Result.total``); without it, total is the
-        number of hits returned."""
+        """Top ``limit`` documents for the query ``text``; ``count`` also counts
+        every matching document (``Result.total``, else None unless free)."""
         started = time.perf_counter()
-        q = parse(self._parser, text)
+        q = self.parse(text)
         if is_empty(q):
             return Result(text, [], 0, time.perf_counter() - started,
                           note="the query has only stopwords; nothing to search for")
-        collapse = {"collapse": "id", "collapse_limit": 1} if self._multipart else {}
-        results = self._searcher.search(q, limit=limit, **collapse)
-        weigh = self._weigher(q) if passages else None
+        top, total = self._top(q, limit, count)
+        highlighter = self._highlighter(q) if passages else None
         hits = []
-        for rank, hit in enumerate(results, 1):
-            stored = hit.fields()
-            h = Hit(rank, stored["id"], stored.get("path", ""), stored.get("title", ""),
-                    stored.get("date"), round(hit.score, 4))
-            if weigh is not None:
-                h.passages = passages_mod.best_passages(stored.get("text", ""), weigh, passages)
-                offset = stored.get("offset", 0)
-                for p in h.passages:
-                    p.offset += offset
-                h.title_matches = [(s, e) for s, e, _, _ in
-                                   passages_mod.find_matches(h.title, weigh)]
-            hits.append(h)
-        total = self._count(q, results) if count else len(hits)
-        suggestion = self.suggest(text) if total == 0 else None
+        for rank, (docnum, score) in enumerate(top, 1):
+            stored = self._searcher.stored_fields(docnum)
+            hit = Hit(rank, stored["id"], stored.get("path", ""), stored.get("title", ""),
+                      stored.get("date"), round(score, 4))
+            if highlighter is not None:
+                hit.passages = best_passages(stored.get("text", ""), highlighter, passages)
+                for p in hit.passages:
+                    p.offset += stored.get("offset", 0)
+                hit.title_matches = [(s, e) for s, e, _, _ in highlighter.find(hit.title)]
+            hits.append(hit)
+        if not hits:
+            total = 0
+        suggestion = self.suggest(text) if not hits else None
         return Result(text, hits, total, time.perf_counter() - started, suggestion)
 
+    def _top(self, q, limit: int, count: bool):
+        """[(docnum, score)] best first, and the number of matches (or None)."""
+        terms = flat_terms(q)
+        if terms is not None and not self._multipart:
+            scores: dict[int, float] = {}
+            get = scores.get
+            for term in terms:
+                docs, values = self._scores.get(term.fieldname, term.text)
+                boost = term.boost
+                for doc, value in zip(docs, values):
+                    scores[doc] = get(doc, 0.0) + value * boost
+            # Ties go to the lower document number, as in Whoosh's collector.
+            top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+            return top, len(scores)
+        collapse = {"collapse": "id", "collapse_limit": 1} if self._multipart else {}
+        results = self._searcher.search(q, limit=limit, **collapse)
+        top = [(hit.docnum, hit.score) for hit in results]
+        return top, self._count(q, results) if count else None
+
     def count(self, text: str) -> int:
-        q = parse(self._parser, text)
+        q = self.parse(text)
         return 0 if is_empty(q) else self._count(q)
 
     def _count(self, q, results=None) -> int:
-        if not self._multipart:
-            return len(results) if results is not None else sum(
-                1 for _ in self._searcher.docs_for_query(q))
-        ids = self._searcher.reader().column_reader("id")
-        return len({ids[n] for n in self._searcher.docs_for_query(q)})
+        if self._multipart:
+            ids = self._searcher.reader().column_reader("id")
+            return len({ids[n] for n in self._searcher.docs_for_query(q)})
+        if results is not None:
+            return len(results)
+        return sum(1 for _ in self._searcher.docs_for_query(q))
 
     # ------------------------------------------------------------ highlighting
 
-    def _weigher(self, q):
-        """word -> (query term, weight) for every word form the query matches."""
-        lemma_terms, exact_forms, patterns = set(), set(), []
+    def _highlighter(self, q) -> Highlighter:
+        """Every word form the query matches, with its query term and weight."""
+        lemma_terms, exact_forms, prefixes = set(), set(), set()
         for leaf in positive_leaves(q):
             name = getattr(leaf, "fieldname", None)
             if isinstance(leaf, (wq.Prefix, wq.Wildcard)):
-                pattern = leaf.text + ("*" if isinstance(leaf, wq.Prefix) else "")
-                patterns.append(re.compile(fnmatch.translate(pattern)))
+                # the literal start of the pattern; "*" alone highlights nothing
+                prefixes.add(re.split(r"[*?]", leaf.text, maxsplit=1)[0])
             elif isinstance(leaf, wq.Phrase):
                 (exact_forms if name == "exact" else lemma_terms).update(leaf.words)
             elif isinstance(leaf, wq.Term) and name in ("body", "title"):
@@ -158,20 +236,18 @@ class Searcher:
             elif isinstance(leaf, wq.Term) and name == "exact":
                 exact_forms.add(leaf.text)
         weights = {term: self._searcher.idf("body", term) for term in lemma_terms}
-        table = {form: (term, weights[term])
+        forms = {form: (term, weights[term])
                  for form, term in self.lexicon.forms_of_terms(lemma_terms).items()}
         for form in exact_forms:
-            table.setdefault(form, (form, self._searcher.idf("exact", form)))
+            forms.setdefault(form, (form, self._searcher.idf("exact", form)))
+        return Highlighter(forms, prefixes)
 
-        def weigh(word: str):
-            lower = word.lower()
-            found = table.get(lower)
-            if found is None and patterns and lower not in STOPWORDS:
-                if any(p.match(lower) for p in patterns):
-                    return (lower, 1.0)
-            return found
-
-        return weigh
+    def highlight(self, text: str, query_text: str) -> list[tuple[int, int]]:
+        """Where ``query_text`` matches in ``text`` (for ``show --query``)."""
+        q = self.parse(query_text)
+        if is_empty(q):
+            return []
+        return [(s, e) for s, e, _, _ in self._highlighter(q).find(text)]
 
     # ------------------------------------------------------------ did you mean
 
@@ -214,11 +290,3 @@ class Searcher:
         first = parts[0]
         return StoredDocument(first["id"], first.get("path", ""), first.get("title", ""),
                               first.get("date"), "".join(p.get("text", "") for p in parts))
-
-    def highlight(self, text: str, query_text: str) -> list[tuple[int, int]]:
-        """Where ``query_text`` matches in ``text`` (for ``show --query``)."""
-        q = parse(self._parser, query_text)
-        if is_empty(q):
-            return []
-        weigh = self._weigher(q)
-        return [(s, e) for s, e, _, _ in passages_mod.find_matches(text, weigh)]

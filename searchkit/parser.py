@@ -1,0 +1,115 @@
+"""The full query syntax: Whoosh's query parser, configured for searchkit.
+
+Only queries that use syntax (quotes, fields, operators, ``*``...) come here;
+plain words are built directly by ``query.QueryBuilder``, which is why this
+module, and Whoosh's parser with it, is imported only when needed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import qparser
+from whoosh.qparser import syntax
+
+from searchkit.query import FIELDS, QueryError
+
+ALIASES = {"title": ["tytuł", "tytul"], "date": ["data"]}
+
+
+class _StarPlugin(qparser.WildcardPlugin):
+    # Only "*" is a wildcard: "?" ends questions ("Gdzie mieszkał Wacław?").
+    qmarks = ""
+    expr = "(?P<text>[*])"
+
+
+class _FieldCheckPlugin(qparser.Plugin):
+    """Unknown field names are errors, not silently searched-for text."""
+
+    def __init__(self, known):
+        self.known = set(known)
+
+    def filters(self, parser):
+        return [(self.check, 101)]
+
+    def check(self, parser, group):
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self.check(parser, node)
+            name = getattr(node, "fieldname", None)
+            if name is not None and name not in self.known:
+                raise QueryError(f"unknown field {name!r} (fields: {', '.join(FIELDS)}); "
+                                 "put the text in quotes to search for it")
+        return group
+
+
+class _FoldPlugin(qparser.Plugin):
+    """Applies ``query.FoldExpander`` to the words and phrases of a query."""
+
+    def __init__(self, expander):
+        self.expander = expander
+
+    def filters(self, parser):
+        # After field names are assigned (100), before the multifield split (110).
+        return [(self.expand, 105)]
+
+    def expand(self, parser, group):
+        if self.expander.off:
+            return group
+        out = group.empty_copy()
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                out.append(self.expand(parser, node))
+            elif getattr(node, "fieldname", None) not in (None, "title"):
+                out.append(node)
+            elif isinstance(node, syntax.WordNode):
+                texts = self.expander.alternatives(node.text)
+                nodes = [node if text == node.text else _word_like(node, text) for text in texts]
+                if len(nodes) == 1:
+                    out.append(nodes[0])
+                elif nodes:
+                    out.append(syntax.OrGroup(nodes))
+            elif isinstance(node, qparser.PhrasePlugin.PhraseNode):
+                node.text = re.sub(r"\w+", lambda m: self.expander.commonest(m.group()),
+                                   node.text)
+                out.append(node)
+            else:
+                out.append(node)
+        return out
+
+
+def _word_like(node, text):
+    new = syntax.WordNode(text)
+    new.fieldname, new.boost = node.fieldname, node.boost
+    new.startchar, new.endchar = node.startchar, node.endchar
+    return new
+
+
+def make_parser(schema, expander, boosts: dict[str, float]):
+    parser = qparser.MultifieldParser(list(boosts), schema, fieldboosts=boosts,
+                                      group=qparser.OrGroup)
+    parser.remove_plugin_class(qparser.SingleQuotePlugin)
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(_StarPlugin())
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    # Field names are letters only: "10:30" is a time, not the field "10".
+    parser.add_plugin(qparser.FieldsPlugin(expr=r"(?P<text>[^\W\d_]\w*):", remove_unknown=False))
+    parser.add_plugin(qparser.FieldAliasPlugin(ALIASES))
+    # "-" and "+" are operators only at the start of a word: inside one they are
+    # hyphens (Kasym-Żomart, KISS-ów, F-16), which Whoosh's default would read
+    # as "Kasym AND NOT Żomart".
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+",
+                                              minusexpr=r"(?<![^\s(])-"))
+    parser.add_plugin(_FieldCheckPlugin(FIELDS + tuple(boosts)))
+    parser.add_plugin(_FoldPlugin(expander))
+    return parser
+
+
+def parse(parser, text: str):
+    try:
+        return parser.parse(text)
+    except QueryError:
+        raise
+    except Exception as e:  # the parser's own errors are not meant for users
+        raise QueryError(f"cannot parse the query ({e.__class__.__name__}: {e}); "
+                         "check its quotes, brackets and operators") from None

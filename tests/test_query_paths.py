@@ -1,0 +1,58 @@
+"""The fast paths give what the general ones give.
+
+Plain words skip Whoosh's query parser, and OR-of-terms queries are ranked
+from cached per-term scores instead of Whoosh's matchers.  Both are only
+speed-ups: these tests hold them to the general path's answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh import query as wq
+
+from searchkit import parser as full_parser
+from searchkit.query import flat_terms
+
+WORDS = ["Kazachstanu", "kazachstan", "żołnierze", "zolnierze", "ODKB", "odkb", "Rosja",
+         "siły", "pokojowe", "sil", "pokojowych", "Tokajewa", "i", "w", "się", "sie",
+         "ktory", "Kasym-Żomart", "F-16", "2022", "protesty?", "Ałmaty,", "almaty", "USA.",
+         "wojna", "Waszyngton", "zamieszki", "xyzzy", "gazu", "LPG", "t1-zależnych"]
+
+
+def leaves(q):
+    """A query as the multiset of its (field, text, boost) terms: an OR is a sum."""
+    if q is wq.NullQuery:
+        return []
+    terms = flat_terms(q)
+    assert terms is not None, q
+    return sorted((t.fieldname, t.text, t.boost) for t in terms)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6))
+def test_plain_words_build_the_query_the_parser_would(searcher, words):
+    text = " ".join(words)
+    builder = searcher._queries
+    builder.parse(text)  # sets the expander's per-query state
+    parser = full_parser.make_parser(builder.schema, builder.expander, builder.boosts)
+    assert leaves(builder.plain(text)) == leaves(parser.parse(text).normalize())
+
+
+@pytest.mark.parametrize("text", [
+    "Gdzie mieszkał młody Wacław?", "Gdzie mieszkal mlody Waclaw?", "Kto był królem Polski?",
+    "wojna", "rok", "Warszawa Kraków Gdańsk", "Jaki gatunek muzyczny reprezentuje Black River?",
+])
+def test_cached_scores_rank_as_whoosh_does(poquad_index, text):
+    from searchkit.search import Searcher
+    with Searcher(poquad_index) as s:
+        q = s.parse(text)
+        assert flat_terms(q) is not None  # the fast path applies
+        fast, total = s._top(q, 20, count=True)
+        slow = s._searcher.search(q, limit=20)
+        assert total == len(slow)
+        assert [round(score, 6) for _, score in fast] == [round(h.score, 6) for h in slow]
+        # the same documents, except for exact ties at the cut-off
+        cut = fast[-1][1] + 1e-9
+        assert {d for d, sc in fast if sc > cut} == {h.docnum for h in slow if h.score > cut}
