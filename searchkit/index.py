@@ -8,18 +8,20 @@ one atomic commit, and until then searches see the previous one.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from searchkit import analysis
-from searchkit.documents import Document, DocumentError, Source, Warn, find_sources, read_source
 from searchkit.errors import SearchkitError
-from searchkit.lock import IndexLock
-from searchkit.manifest import Changes, Manifest, SourceRecord
+
+if TYPE_CHECKING:
+    from searchkit.documents import Document, Warn
+    from searchkit.manifest import Changes
+
+# A search imports this module for the schema and open_whoosh(); what only
+# updates need (documents, manifest, lock, writer) is imported inside them.
 
 FORMAT = "1"
 INDEX_NAME = "MAIN"
@@ -108,6 +110,9 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
     """Index ``paths`` into ``folder``: add new files, update changed ones, and
     remove the documents of files that were indexed from these paths and are
     gone.  With ``rebuild`` the index ends up holding exactly ``paths``."""
+    from searchkit.lock import IndexLock
+    from searchkit.manifest import Manifest
+
     started = time.perf_counter()
     paths = list(paths)
     _prepare_folder(folder)
@@ -158,12 +163,14 @@ def _prepare_folder(folder: str) -> None:
 
 def _sweep_temp_folders(folder: str) -> None:
     """Remove the temporary folders of a writer that was killed (we hold the lock)."""
+    import shutil
+
     for name in os.listdir(folder):
         if name.endswith(".tmp"):
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
 
 
-def _in_scope(path: str, record: SourceRecord, roots: list[str]) -> bool:
+def _in_scope(path: str, record, roots: list[str]) -> bool:
     """Was this indexed source indexed from one of the paths of this run?"""
     if record.root in roots:
         return True
@@ -171,6 +178,8 @@ def _in_scope(path: str, record: SourceRecord, roots: list[str]) -> bool:
 
 
 def _digest(doc: Document) -> str:
+    import hashlib
+
     h = hashlib.blake2b(digest_size=16)
     for value in (doc.title, doc.date or "", doc.text):
         h.update(value.encode("utf-8", "surrogatepass"))
@@ -179,6 +188,9 @@ def _digest(doc: Document) -> str:
 
 
 def _plan(paths, known_sources, known_docs, warn, summary, progress):
+    from searchkit.documents import DocumentError, find_sources, read_source
+    from searchkit.manifest import Changes, SourceRecord
+
     changes = Changes(sources={}, removed_sources=set(), documents={}, removed_documents=set())
     to_index: list[Document] = []
     roots = [os.path.abspath(p) for p in paths]
@@ -324,6 +336,8 @@ def describe(folder: str) -> dict:
         parts = reader.doc_count()
         documents = parts - reader.doc_frequency("more", "1")
         segments = len(list(reader.leaf_readers()))
+    from searchkit.manifest import Manifest
+
     manifest = Manifest.open(folder)
     try:
         sources = len(manifest.sources())
