@@ -96,11 +96,21 @@ def diacritic_variants(word: str, limit: int = 1024) -> list[str]:
 class PolishTokenizer(Tokenizer):
     """Splits text with ``iter_words``; marks ALL-CAPS tokens (``token.caps``)."""
 
+    # The writer hands the same text to two fields (body and exact) in a row:
+    # the words of the last text are kept, so it is split once.
+    _last: tuple = (None, ())
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
                  mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        words = iter_words(value) if tokenize else [(value, 0, len(value))]
+        if not tokenize:
+            words = [(value, 0, len(value))]
+        elif PolishTokenizer._last[0] is value:
+            words = PolishTokenizer._last[1]
+        else:
+            words = list(iter_words(value))
+            PolishTokenizer._last = (value, words)
         for pos, (word, start, end) in enumerate(words, start_pos):
             t.text = word
             t.caps = is_caps(word)

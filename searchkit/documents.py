@@ -56,7 +56,8 @@ class Source:
         """Id of a text file's document: its path relative to the indexed folder."""
         if self.root == self.path:
             return os.path.basename(self.path)
-        return os.path.relpath(self.path, self.root).replace(os.sep, "/")
+        # _walk builds every path as root + sep + ...: no need for relpath()
+        return self.path[len(self.root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
 
 
 # --------------------------------------------------------------------- finding

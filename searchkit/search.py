@@ -275,7 +275,11 @@ class Searcher:
         same_letters = self.lexicon.forms_folding_to(fold(word))
         if same_letters:
             return max(same_letters, key=lambda form: frequency("exact", form))
-        found = self._searcher.corrector("exact").suggest(word, limit=1, maxdist=2, prefix=1)
+        if len(word) < 4:
+            return None  # too short to tell a typo from another word
+        # Candidates share the first two letters: typos rarely start a word, and
+        # Whoosh computes an edit distance in Python for every candidate.
+        found = self._searcher.corrector("exact").suggest(word, limit=1, maxdist=2, prefix=2)
         return found[0] if found else None
 
     # ---------------------------------------------------------------- documents
