@@ -42,13 +42,23 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
         yield word, m.start(), m.end()
 
 
+_SLICE = 1 << 20
+
+
 def word_keys(texts: Iterable[str]) -> set[tuple[str, bool]]:
     """The (lower-cased form, ALL-CAPS?) of every non-stopword in ``texts``: what
     ``LemmaFilter`` will look up when they are indexed.  Much faster than running
     the analyzer, because each distinct token is split and checked only once."""
     tokens: set[str] = set()
     for text in texts:
-        tokens.update(_WORD.findall(text))
+        # In slices cut at spaces: findall() on a 50 MB text would build a
+        # list of millions of tokens only to keep a few thousand distinct ones.
+        start = 0
+        while start < len(text):
+            end = text.find(" ", start + _SLICE) if len(text) - start > _SLICE else -1
+            end = len(text) if end < 0 else end
+            tokens.update(_WORD.findall(text, start, end))
+            start = end
     keys = set()
     for token in tokens:
         for word, _start, _end in iter_words(token):

@@ -125,10 +125,10 @@ def index_command(paths, index_dir, rebuild, jobs, wait):
     paths = paths or ("seeds",)
     progress = _Progress() if sys.stderr.isatty() else None
 
-    def warn(where, message):
+    def warn(where, message, skipped=False):
         if progress:
             progress.clear()
-        stderr_line(f"warning: {where}: {message}")
+        stderr_line(f"{'skipped' if skipped else 'warning'}: {where}: {message}")
 
     summary = update(index_dir, paths, warn=warn, progress=progress, procs=jobs,
                      rebuild=rebuild, lock_timeout=wait)

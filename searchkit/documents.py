@@ -2,8 +2,9 @@
 
 A *source* is one file on disk: a ``.txt`` / ``.md`` file holds one document, a
 ``.jsonl`` file holds one document per line.  Problems with single files never
-stop a run: they are reported through a ``warn(path, message)`` callback and
-the file (or line) is skipped.
+stop a run: they go to a ``warn(where, message, skipped=False)`` callback --
+``skipped`` when the file, folder or line is left out, not when it was
+recovered (say, a few bytes of broken UTF-8 replaced).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ JSONL_SUFFIXES = (".jsonl",)
 # Larger files are skipped with a warning rather than read into memory whole.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
-Warn = Callable[[str, str], None]
+Warn = Callable[..., None]  # warn(where, message, skipped=False)
 
 
 class DocumentError(Exception):
@@ -99,7 +100,7 @@ def _walk(folder: str, root: str, warn: Warn, ancestors: tuple) -> Iterator[Sour
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as e:
-        warn(folder, f"cannot read folder: {e.strerror}")
+        warn(folder, f"cannot read folder: {e.strerror}", skipped=True)
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -107,15 +108,15 @@ def _walk(folder: str, root: str, warn: Warn, ancestors: tuple) -> Iterator[Sour
         try:
             st = entry.stat()  # follows symlinks
         except FileNotFoundError:
-            warn(entry.path, "broken symbolic link")
+            warn(entry.path, "broken symbolic link", skipped=True)
             continue
         except OSError as e:
-            warn(entry.path, f"cannot read: {e.strerror}")
+            warn(entry.path, f"cannot read: {e.strerror}", skipped=True)
             continue
         if stat.S_ISDIR(st.st_mode):
             key = (st.st_dev, st.st_ino)
             if key in ancestors:
-                warn(entry.path, "symbolic link loop, not followed")
+                warn(entry.path, "symbolic link loop, not followed", skipped=True)
                 continue
             yield from _walk(entry.path, root, warn, ancestors + (key,))
         elif stat.S_ISREG(st.st_mode):
@@ -151,7 +152,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
     if b"\x00" in data:
         nuls = data.count(b"\x00")
         if nuls > len(data) // 100:
-            raise DocumentError("binary file (NUL bytes), skipped")
+            raise DocumentError("binary file (NUL bytes)")
         data = data.replace(b"\x00", b"")
         warning = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}"
     try:
@@ -168,7 +169,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
     best = max((data.decode(enc, errors="replace") for enc in ("cp1250", "iso-8859-2")),
                key=_plausibility)
     if _control_ratio(best) > 0.05:
-        raise DocumentError("binary file (not text in UTF-8, Windows-1250 or ISO-8859-2), skipped")
+        raise DocumentError("binary file (not text in UTF-8, Windows-1250 or ISO-8859-2)")
     return _nfc(best), warning
 
 
@@ -231,7 +232,7 @@ def split_metadata(text: str) -> tuple[str, str | None, str]:
 def read_source(source: Source, warn: Warn) -> list[Document]:
     """Read one source file into documents; raise DocumentError to skip it whole."""
     if source.size > MAX_FILE_BYTES:
-        raise DocumentError(f"larger than {MAX_FILE_BYTES >> 20} MB, skipped")
+        raise DocumentError(f"larger than {MAX_FILE_BYTES >> 20} MB")
     try:
         with open(source.path, "rb") as f:
             data = f.read()
@@ -243,7 +244,7 @@ def read_source(source: Source, warn: Warn) -> list[Document]:
     if source.kind == "jsonl":
         return list(_jsonl_documents(text, source.path, warn))
     if not text.strip():
-        raise DocumentError("empty file, skipped")
+        raise DocumentError("empty file")
     title, date, body = split_metadata(text)
     return [Document(source.text_id(), title, body, date, source.path)]
 
@@ -255,17 +256,17 @@ def _jsonl_documents(text: str, path: str, warn: Warn) -> Iterator[Document]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            warn(f"{path}:{number}", f"malformed JSON ({e.msg}), line skipped")
+            warn(f"{path}:{number}", f"malformed JSON ({e.msg})", skipped=True)
             continue
         if not isinstance(obj, dict):
-            warn(f"{path}:{number}", "not a JSON object, line skipped")
+            warn(f"{path}:{number}", "not a JSON object", skipped=True)
             continue
         doc_id, body = obj.get("id"), obj.get("text")
         if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or str(doc_id) == "":
-            warn(f"{path}:{number}", "missing or invalid \"id\", line skipped")
+            warn(f"{path}:{number}", "missing or invalid \"id\"", skipped=True)
             continue
         if not isinstance(body, str):
-            warn(f"{path}:{number}", "missing or invalid \"text\", line skipped")
+            warn(f"{path}:{number}", "missing or invalid \"text\"", skipped=True)
             continue
         title = obj.get("title")
         date = obj.get("date")

@@ -9,6 +9,7 @@ one atomic commit, and until then searches see the previous one.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -32,8 +33,8 @@ STEMMER_FILE = "stempel-polimorf.bin"
 # paragraph or line break), which keeps memory bounded for 50 MB files.
 PART_CHARS = 200_000
 
-# Below this many documents the worker processes cost more than they save.
-PARALLEL_MIN_DOCS = 2000
+# Below this much text the worker processes cost more than they save.
+PARALLEL_MIN_CHARS = 3_000_000
 
 # Field weights at query time (PoQuAD dev, see README "Relevance"): the title
 # is also part of ``body``, so its own field only adds a little.
@@ -69,8 +70,14 @@ class IndexNotFound(SearchkitError):
 
 
 def is_index(folder: str) -> bool:
+    """Is there an index in ``folder`` (perhaps a damaged one)?"""
     from whoosh.index import exists_in
-    return os.path.isdir(folder) and exists_in(folder, INDEX_NAME)
+    if not os.path.isdir(folder):
+        return False
+    try:
+        return exists_in(folder, INDEX_NAME)
+    except Exception:  # it reads the table of contents: damaged, but there
+        return True
 
 
 def open_whoosh(folder: str):
@@ -110,22 +117,30 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
     """Index ``paths`` into ``folder``: add new files, update changed ones, and
     remove the documents of files that were indexed from these paths and are
     gone.  With ``rebuild`` the index ends up holding exactly ``paths``."""
+    import sqlite3
+
     from searchkit.lock import IndexLock
     from searchkit.manifest import Manifest
+    from searchkit.writer import WorkerFailed
 
     started = time.perf_counter()
     paths = list(paths)
     _prepare_folder(folder)
     with IndexLock(folder, timeout=lock_timeout):
-        _sweep_temp_folders(folder)
+        remove_leftovers(folder)
         summary = Summary()
 
-        def warn_and_count(where: str, message: str) -> None:
-            if message.endswith("skipped"):
-                summary.skipped += 1
-            warn(where, message)
+        def warn_and_count(where: str, message: str, skipped: bool = False) -> None:
+            summary.skipped += skipped
+            warn(where, message, skipped=skipped)
 
-        manifest = Manifest.open(folder, writable=True)
+        if rebuild:
+            _drop_if_damaged(folder)
+        try:
+            manifest = Manifest.open(folder, writable=True)
+        except sqlite3.DatabaseError as e:
+            raise SearchkitError(f"the index at {folder} is damaged ({e}); rebuild it with "
+                                 "'searchkit index --rebuild'") from None
         try:
             fresh = rebuild or not is_index(folder)
             if not fresh and manifest.get_meta("format") != FORMAT:
@@ -136,8 +151,22 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 paths, {} if fresh else manifest.sources(), {} if fresh else manifest.documents(),
                 warn_and_count, summary, progress)
             changes.reset = fresh
-            _write(folder, changes, to_index, procs=procs, fresh=fresh, progress=progress)
-            manifest.apply(changes, meta={"format": FORMAT})
+            try:
+                _write(folder, changes, to_index, procs=procs, fresh=fresh, progress=progress)
+            except (OSError, sqlite3.Error, WorkerFailed) as e:
+                remove_leftovers(folder)
+                raise SearchkitError(f"cannot write the index at {folder} ({_reason(e)}); "
+                                     "the previous index is unchanged") from None
+            except BaseException:  # Ctrl-C, SIGTERM: leave nothing half-written either
+                remove_leftovers(folder)
+                raise
+            try:
+                manifest.apply(changes, meta={"format": FORMAT})
+            except sqlite3.Error as e:
+                raise SearchkitError(
+                    f"the index at {folder} was updated, but its list of indexed files could "
+                    f"not be saved ({_reason(e)}); the next 'searchkit index' redoes the "
+                    "update") from None
         finally:
             manifest.close()
         summary.documents = document_count(folder)
@@ -161,13 +190,62 @@ def _prepare_folder(folder: str) -> None:
         raise SearchkitError(f"cannot write to the index folder {folder}: permission denied")
 
 
-def _sweep_temp_folders(folder: str) -> None:
-    """Remove the temporary folders of a writer that was killed (we hold the lock)."""
+_SEGMENT_FILE = re.compile(rf"({INDEX_NAME}_[0-9a-z]+)\.")  # MAIN_<segment id>.<part>
+
+
+def remove_leftovers(folder: str) -> None:
+    """Remove what a writer that failed or was killed left behind: segment
+    files no generation refers to, temporary folders, half-copied files.
+    Only under the index lock: a running writer's files look the same."""
     import shutil
 
+    from searchkit import lexicon, manifest, sqlitedb
+
+    for name in (lexicon.FILENAME, manifest.FILENAME):
+        sqlitedb.recover(os.path.join(folder, name))
+    live = set()
+    if is_index(folder):
+        from whoosh import index as whoosh_index
+        try:
+            with whoosh_index.open_dir(folder, INDEX_NAME).reader() as reader:
+                live = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        except Exception:
+            return  # a damaged index: no telling which files are live; leave them all
     for name in os.listdir(folder):
-        if name.endswith(".tmp"):
-            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+        path = os.path.join(folder, name)
+        segment = _SEGMENT_FILE.match(name)
+        try:
+            if name.endswith(".tmp") and os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            elif name.endswith(".part") or (segment and segment.group(1) not in live):
+                os.remove(path)
+        except OSError:
+            pass
+
+
+def _drop_if_damaged(folder: str) -> None:
+    """Before a rebuild: the lexicon and the manifest are derived data, so a
+    damaged one is removed rather than read."""
+    import sqlite3
+
+    from searchkit import lexicon, manifest
+    for name in (lexicon.FILENAME, manifest.FILENAME):
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            try:
+                db = sqlite3.connect(path)
+                try:
+                    db.execute("PRAGMA quick_check").fetchall()
+                finally:
+                    db.close()
+            except sqlite3.DatabaseError:
+                os.remove(path)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or error.__class__.__name__
 
 
 def _in_scope(path: str, record, roots: list[str]) -> bool:
@@ -229,7 +307,7 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress):
             docs = read_source(source, warn)
         except DocumentError as e:
             # Keep what the index had from this file; the next run tries again.
-            warn(source.path, str(e))
+            warn(source.path, str(e), skipped=True)
             owner.update((doc_id, source.path) for doc_id in ids_by_source.get(source.path, ()))
             continue
         changes.sources[source.path] = SourceRecord(source.root, source.kind, source.mtime_ns,
@@ -239,7 +317,7 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress):
             first = owner.get(doc.id)
             if first is not None and (first != source.path or doc.id in now):
                 where = f"{source.path}:{doc.line}" if doc.line else source.path
-                warn(where, f"duplicate id {doc.id!r} (first seen in {first}), skipped")
+                warn(where, f"duplicate id {doc.id!r} (first seen in {first})", skipped=True)
                 continue
             owner[doc.id] = source.path
             now.add(doc.id)
@@ -286,15 +364,22 @@ def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: in
 
     from searchkit.writer import prepare_lemmatizer, worker_writer
 
-    if is_index(folder):
-        ix = whoosh_index.open_dir(folder, INDEX_NAME)
-    else:
+    try:
+        ix = whoosh_index.open_dir(folder, INDEX_NAME) if is_index(folder) else None
+    except Exception:
+        if not fresh:
+            raise SearchkitError(f"the index at {folder} is damaged; rebuild it with "
+                                 "'searchkit index --rebuild'") from None
+        ix = None  # rebuilding a damaged index: start a new generation over it
+    if ix is None:
         ix = whoosh_index.create_in(folder, make_schema(), INDEX_NAME)
     lemmatizer = prepare_lemmatizer(folder, to_index, os.path.join(folder, STEMMER_FILE), procs)
     removals = changes.removed_documents | {doc.id for doc in to_index}
     if not (to_index or removals or fresh):
         return
-    with worker_writer(ix, lemmatizer, n_docs=len(to_index), procs=procs) as writer:
+    chars = sum(len(doc.text) for doc in to_index)
+    with worker_writer(ix, lemmatizer, parallel=chars >= PARALLEL_MIN_CHARS,
+                       procs=procs) as writer:
         if not fresh:
             for doc_id in sorted(removals):
                 writer.delete_by_term("id", doc_id)

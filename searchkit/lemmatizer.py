@@ -72,13 +72,18 @@ class Lemmatizer:
     def stem(self):
         if self._stem is None:
             from searchkit import stemtable
-            path = self._stemmer_path or default_stemmer_path()
-            if os.path.exists(path):
+            path = self._stemmer_path
+            if path and os.path.exists(path):
                 # The index's own copy: the table its terms were made with.  No
                 # version check (it costs more than the load).
                 self._stem = stemtable.CompactStemmer.load(path)
             else:
-                self._stem = stemtable.load_or_build(path, STEMMER_TABLE)
+                # Never write into an index from here (it may be read-only):
+                # the user's cache, else a table built in memory.
+                try:
+                    self._stem = stemtable.load_or_build(default_stemmer_path(), STEMMER_TABLE)
+                except OSError:
+                    self._stem = stemtable.CompactStemmer.from_pystempel(STEMMER_TABLE)
         return self._stem
 
     def term(self, form: str, caps: bool = False) -> str:

@@ -15,9 +15,10 @@ from it is simply analysed the slow way.
 from __future__ import annotations
 
 import os
-import sqlite3
+import sqlite3  # noqa: F401  (the connection type)
 from typing import Iterable
 
+from searchkit import sqlitedb
 from searchkit.analysis import fold
 
 _SCHEMA = """
@@ -45,10 +46,11 @@ class Lexicon:
         if writable or not os.path.exists(path):
             # Without a lexicon file (an index from before it existed), searches
             # still work: every word is then analysed the slow way.
-            db = sqlite3.connect(path if writable else ":memory:")
+            db = sqlitedb.connect(path if writable else ":memory:", writable=True)
             db.executescript(_SCHEMA)
         else:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db = sqlitedb.connect(path)
+            db.execute("SELECT 1 FROM forms LIMIT 1")  # fail here, not mid-search
         return cls(db)
 
     def close(self) -> None:

@@ -13,6 +13,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+from searchkit import sqlitedb
+
 FILENAME = "manifest.sqlite"
 
 _SCHEMA = """
@@ -62,11 +64,9 @@ class Manifest:
     @classmethod
     def open(cls, folder: str, writable: bool = False) -> "Manifest":
         path = os.path.join(folder, FILENAME)
+        db = sqlitedb.connect(path, writable)
         if writable:
-            db = sqlite3.connect(path)
             db.executescript(_SCHEMA)
-        else:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         return cls(db)
 
     def close(self) -> None:

@@ -135,13 +135,16 @@ def hit_json(hit: Hit, query: str, query_id: str | None = None) -> dict:
 
 
 class IdPrinter:
-    """``-l``: one id per line (or NUL-terminated with ``-0``), for xargs."""
+    """``-l``: one id per line (or NUL-terminated with ``-0``), for xargs.
+    Ids go out as they are to a pipe, made safe on a terminal (a file name
+    can hold escape sequences too)."""
 
     def __init__(self, out: IO, null: bool):
         self.out, self.end = out, "\0" if null else "\n"
+        self.shown = (lambda text: safe(text)) if out.isatty() else (lambda text: text)
 
     def result(self, result: Result) -> None:
-        self.out.write("".join(hit.id + self.end for hit in result.hits))
+        self.out.write("".join(self.shown(hit.id) + self.end for hit in result.hits))
 
 
 class CountPrinter:

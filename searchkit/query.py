@@ -35,6 +35,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Anything the parser gives a meaning to (see parser.py): quotes, groups,
 # fields, wildcards, ranges, boosts, and +/- or an operator word.
 _SYNTAX = re.compile(r"""["()\[\]{}*^:]|(?:^|\s)[+-]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)(?:\s|$)""")
+_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 
 
 class QueryError(SearchkitError):
@@ -107,6 +108,8 @@ class QueryBuilder:
         if len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"query too long ({len(text)} characters; the limit is "
                              f"{MAX_QUERY_CHARS})")
+        if not re.search(r"[\w*]", _OPERATOR_WORDS.sub(" ", text)):
+            raise QueryError("nothing to search for: the query has operators but no words")
         self.expander.off = fold(text) != text
         if not _SYNTAX.search(text):
             return self.plain(text)
@@ -121,6 +124,9 @@ class QueryBuilder:
                 if len(literal) < MIN_PREFIX and node.text != "*":
                     raise QueryError(f"'{node.text}' is too broad: put at least {MIN_PREFIX} "
                                      "letters before '*'")
+        if _only_excludes(q, text):
+            raise QueryError("nothing to search for: the query only excludes words; add a word "
+                             "to look for, or '*' for every document (* -word)")
         return q
 
     def plain(self, text: str):
@@ -169,6 +175,14 @@ def _fix_node(node):
         return query.TermRange("date", node.start, node.end + "\uffff", node.startexcl,
                                node.endexcl, boost=node.boost)
     return node
+
+
+def _only_excludes(q, text: str) -> bool:
+    """Is every word of the query under - or NOT?  (Whoosh drops a lone
+    exclusion, so an empty query with excluded words says so too.)"""
+    if q is query.NullQuery:
+        return any(t.startswith("-") and len(t) > 1 for t in text.split()) or "NOT" in text.split()
+    return next(positive_leaves(q), None) is None
 
 
 def _walk(q):

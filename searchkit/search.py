@@ -13,6 +13,7 @@ prefixes) runs through Whoosh's matchers, with the same weighting.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import os
@@ -27,6 +28,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from searchkit.analysis import STOPWORDS, bind, fold, iter_words
+from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
@@ -127,10 +129,41 @@ class _TermScores:
         return docs, scores
 
 
+class IndexDamaged(SearchkitError):
+    pass
+
+
+def _reading(method):
+    """Report a failure while reading the index as what it almost always is:
+    damaged files (Whoosh raises anything from EOFError to a bare Exception)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SearchkitError:
+            raise
+        except Exception as e:
+            if os.environ.get("SEARCHKIT_DEBUG"):
+                raise
+            raise IndexDamaged(
+                f"cannot read the index at {self.folder} ({e.__class__.__name__}: {e}); it may "
+                "be damaged: rebuild it with 'searchkit index --rebuild'") from None
+    return wrapper
+
+
 class Searcher:
     def __init__(self, folder: str):
         self.folder = folder
         self._ix = open_whoosh(folder)
+        try:
+            self._open(folder)
+        except SearchkitError:
+            raise
+        except Exception as e:
+            raise IndexDamaged(f"cannot open the index at {folder} ({e.__class__.__name__}: "
+                               f"{e}); rebuild it with 'searchkit index --rebuild'") from None
+
+    def _open(self, folder: str) -> None:
         # Read the schema once: every ``ix.schema`` unpickles a new copy, and the
         # copy the queries use is the one whose analyzers are bound below.
         schema = self._ix.schema
@@ -161,6 +194,7 @@ class Searcher:
 
     # ------------------------------------------------------------------ queries
 
+    @_reading
     def search(self, text: str, limit: int = 10, passages: int = 3,
                count: bool = True) -> Result:
         """Top ``limit`` documents for the query ``text``; ``count`` also counts
@@ -207,6 +241,7 @@ class Searcher:
         top = [(hit.docnum, hit.score) for hit in results]
         return top, self._count(q, results) if count else None
 
+    @_reading
     def count(self, text: str) -> int:
         q = self.parse(text)
         return 0 if is_empty(q) else self._count(q)
@@ -242,6 +277,7 @@ class Searcher:
             forms.setdefault(form, (form, self._searcher.idf("exact", form)))
         return Highlighter(forms, prefixes)
 
+    @_reading
     def highlight(self, text: str, query_text: str) -> list[tuple[int, int]]:
         """Where ``query_text`` matches in ``text`` (for ``show --query``)."""
         q = self.parse(query_text)
@@ -284,6 +320,7 @@ class Searcher:
 
     # ---------------------------------------------------------------- documents
 
+    @_reading
     def document(self, doc_id: str) -> StoredDocument | None:
         """A document of the index by id (its parts joined), or None."""
         numbers = list(self._searcher.document_numbers(id=doc_id))

@@ -88,19 +88,40 @@ def _terms_of_chunk(chunk: list[tuple[str, bool]]) -> list[str]:
 
 # ------------------------------------------------------------------ writers
 
-@contextlib.contextmanager
-def worker_writer(ix, lemmatizer: Lemmatizer, n_docs: int, procs: int | None):
-    """A Whoosh writer for ``n_docs`` documents, cancelled (workers stopped, no
-    new generation) if the block raises -- including on Ctrl-C."""
-    from searchkit.index import PARALLEL_MIN_DOCS
+class WorkerFailed(Exception):
+    """A writer process died: its documents are not in the new generation."""
 
+
+def _safe_mp_writer(ix, **kwargs):
+    from whoosh.multiproc import MpWriter
+
+    class SafeMpWriter(MpWriter):
+        """Whoosh's MpWriter commits the new generation even when a worker died
+        (it waits a second for each worker's segment and goes on without it):
+        documents would silently go missing.  Refuse to write the new table of
+        contents unless every worker finished cleanly."""
+
+        def _commit_toc(self, segments):
+            failed = [task for task in self.tasks if task.exitcode != 0]
+            if failed:
+                raise WorkerFailed(_worker_error(failed[0].pid))
+            super()._commit_toc(segments)
+
+    return SafeMpWriter(ix, **kwargs)
+
+
+@contextlib.contextmanager
+def worker_writer(ix, lemmatizer: Lemmatizer, parallel: bool, procs: int | None):
+    """A Whoosh writer (with worker processes if ``parallel``), cancelled --
+    workers stopped, no new generation -- if the block raises, even on Ctrl-C."""
     procs = procs or os.cpu_count() or 1
     # Forked writer processes unpickle their own schema; they find the
     # pre-filled lemmatizer here, inherited from this process.
     analysis.set_default_lemmatizer(lemmatizer)
-    with worker_safety():
-        if procs > 1 and n_docs >= PARALLEL_MIN_DOCS:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=LIMIT_MB, compound=False)
+    with worker_safety(log_folder=ix.storage.folder):
+        if parallel and procs > 1:
+            writer = _safe_mp_writer(ix, procs=procs, multisegment=True, limitmb=LIMIT_MB,
+                                     compound=False)
         else:
             writer = ix.writer(limitmb=LIMIT_MB, compound=False)
         analysis.bind(writer.schema, lemmatizer)
@@ -124,22 +145,43 @@ def _cancel(writer) -> None:
 
 
 _parent_pid: int | None = None
+_log_folder: str | None = None
 
 
 @contextlib.contextmanager
-def worker_safety():
+def worker_safety(log_folder: str | None = None):
     """Make processes forked inside the block die with this one, and leave
     Ctrl-C to it: a killed indexer must leave no workers behind (they would
-    hold the index's write lock, and print tracebacks on Ctrl-C)."""
-    global _parent_pid
+    hold the index's write lock, and print tracebacks on Ctrl-C).  With
+    ``log_folder``, a worker's stderr goes to a file there, so that its
+    failure can be reported in one line instead of a traceback."""
+    global _parent_pid, _log_folder
     if not hasattr(worker_safety, "registered"):
         os.register_at_fork(after_in_child=_in_forked_worker)
         worker_safety.registered = True
-    _parent_pid = os.getpid()
+    _parent_pid, _log_folder = os.getpid(), log_folder
     try:
         yield
     finally:
-        _parent_pid = None
+        _parent_pid = _log_folder = None
+        if log_folder:
+            for name in os.listdir(log_folder):
+                if name.startswith(WORKER_LOG_PREFIX):
+                    os.remove(os.path.join(log_folder, name))
+
+
+WORKER_LOG_PREFIX = ".worker-"
+
+
+def _worker_error(pid: int) -> str:
+    """The last line a worker wrote to stderr: the exception that ended it."""
+    try:
+        with open(os.path.join(_log_folder or ".", f"{WORKER_LOG_PREFIX}{pid}.log"),
+                  encoding="utf-8", errors="replace") as f:
+            lines = [line.strip() for line in f if line.strip()]
+        return lines[-1] if lines else f"writer process {pid} failed"
+    except OSError:
+        return f"writer process {pid} failed"
 
 
 def _in_forked_worker() -> None:
@@ -147,6 +189,14 @@ def _in_forked_worker() -> None:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _log_folder:
+        try:
+            log = os.open(os.path.join(_log_folder, f"{WORKER_LOG_PREFIX}{os.getpid()}.log"),
+                          os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(log, 2)
+            os.close(log)
+        except OSError:
+            pass
     try:
         import ctypes
 

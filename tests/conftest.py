@@ -32,7 +32,7 @@ def seed_index(tmp_path_factory) -> str:
 
     folder = tmp_path_factory.mktemp("seed") / "index"
     warnings = []
-    update(str(folder), [str(SEEDS)], warn=lambda w, m: warnings.append((w, m)))
+    update(str(folder), [str(SEEDS)], warn=lambda w, m, skipped=False: warnings.append((w, m)))
     assert warnings == []
     return str(folder)
 
@@ -116,7 +116,7 @@ def make_index(tmp_path):
                 path.write_text(content, encoding="utf-8")
         index = tmp_path / f"{name}-index"
         sink = warnings if warnings is not None else []
-        update(str(index), [str(folder)], warn=lambda w, m: sink.append((w, m)))
+        update(str(index), [str(folder)], warn=lambda w, m, skipped=False: sink.append((w, m)))
         return str(index)
 
     return build

@@ -149,3 +149,12 @@ def test_query_words_the_index_knows_take_the_index_terms(make_index):
     with Searcher(index) as s:
         assert s.lemmatizer.query_terms("centcom") == ["centcom"]
         assert [h.id for h in s.search("centcom").hits] == ["a.txt"]
+
+
+def test_word_keys_of_long_texts_are_read_in_slices(monkeypatch):
+    # A long text is scanned in slices cut at spaces; no word may be cut in two.
+    from searchkit import analysis
+    text = " ".join(["Kasym-Żomart", "F-16", "żołnierze", "ODKB", "wojna"] * 40)
+    whole = word_keys([text])
+    monkeypatch.setattr(analysis, "_SLICE", 7)
+    assert word_keys([text]) == whole

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import SEED_ID
 
@@ -188,10 +190,20 @@ def test_index_reports_skipped_files_with_status_1(cli, project):
     (project / "seeds" / "empty.txt").write_text("")
     r = cli("index", str(project / "seeds"), "--index", str(project / "ix"))
     assert r.exit_code == 1
-    assert "warning:" in r.stderr and "empty.txt: empty file, skipped" in r.stderr
+    assert "skipped: " in r.stderr and "empty.txt: empty file" in r.stderr
     assert "1 skipped" in r.stderr
 
 
 def test_help_shows_examples(cli):
     r = cli("search", "--help")
     assert "searchkit search ODKB" in r.stdout and "--files-with-matches" in r.stdout
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=50))
+def test_any_query_gives_a_status_and_at_most_one_line(cli, seed_index, text):
+    r = cli("search", "--index", seed_index, "--", text)
+    assert r.exit_code in (0, 1, 2)
+    assert len(r.stderr.splitlines()) <= 1
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr

@@ -97,17 +97,18 @@ def test_jsonl_documents_keep_their_ids_and_report_bad_lines(tmp_path):
                     '{"title": "bez id", "text": "x"}\n'
                     '{"id": 7, "text": "liczba jako id"}\n', encoding="utf-8")
     warnings = []
-    docs = read_source(_source(path), lambda w, m: warnings.append((w, m)))
+    docs = read_source(_source(path), lambda w, m, skipped=False: warnings.append((w, m, skipped)))
     assert [(d.id, d.title, d.date, d.line) for d in docs] == [
         ("a1", "Tytuł", "2020", 1), ("7", "", None, 4)]
-    assert [w for w, _ in warnings] == [f"{path}:2", f"{path}:3"]
+    assert [(w, skipped) for w, _, skipped in warnings] == [(f"{path}:2", True),
+                                                            (f"{path}:3", True)]
     assert "malformed JSON" in warnings[0][1]
 
 
 def test_empty_file_is_skipped(tmp_path):
     (tmp_path / "e.txt").write_text("  \n")
     with pytest.raises(DocumentError, match="empty"):
-        read_source(_source(tmp_path / "e.txt"), lambda w, m: None)
+        read_source(_source(tmp_path / "e.txt"), lambda w, m, skipped=False: None)
 
 
 def test_walk_finds_text_markdown_and_jsonl_but_not_hidden_or_other(tmp_path):
@@ -115,7 +116,7 @@ def test_walk_finds_text_markdown_and_jsonl_but_not_hidden_or_other(tmp_path):
                  ".git/f.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    found = sorted(s.text_id() for s in find_sources([str(tmp_path)], lambda w, m: None))
+    found = sorted(s.text_id() for s in find_sources([str(tmp_path)], lambda w, m, skipped=False: None))
     assert found == ["a.txt", "b.md", "c.jsonl", "sub/e.TXT"]
 
 
@@ -125,11 +126,11 @@ def test_symlink_loop_is_reported_not_followed(tmp_path):
     os.symlink(tmp_path, tmp_path / "a" / "loop")
     warnings = []
     found = [s.text_id() for s in find_sources([str(tmp_path)],
-                                               lambda w, m: warnings.append((w, m)))]
+                                               lambda w, m, skipped=False: warnings.append((w, m, skipped)))]
     assert found == ["a/doc.txt"]
-    assert warnings and "loop" in warnings[0][1]
+    assert len(warnings) == 1 and "loop" in warnings[0][1] and warnings[0][2]
 
 
 def test_missing_path_is_an_error(tmp_path):
     with pytest.raises(DocumentError, match="no such file"):
-        list(find_sources([str(tmp_path / "nope")], lambda w, m: None))
+        list(find_sources([str(tmp_path / "nope")], lambda w, m, skipped=False: None))

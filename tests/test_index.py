@@ -17,7 +17,7 @@ from searchkit.search import Searcher
 def index(folder, paths, **kw):
     warnings = []
     summary = update(str(folder), [str(p) for p in paths],
-                     warn=lambda w, m: warnings.append((w, m)), **kw)
+                     warn=lambda w, m, skipped=False: warnings.append((w, m)), **kw)
     return summary, warnings
 
 
@@ -175,7 +175,7 @@ def test_a_second_writer_waits_then_gives_up(tmp_path):
         assert holder.stdout.readline() == "locked\n"
         started = time.monotonic()
         with pytest.raises(IndexBusy, match=f"pid {holder.pid}"):
-            update(str(folder), [str(tmp_path)], warn=lambda w, m: None, lock_timeout=0.3)
+            update(str(folder), [str(tmp_path)], warn=lambda w, m, skipped=False: None, lock_timeout=0.3)
         assert time.monotonic() - started >= 0.3
     finally:
         holder.kill()

@@ -143,7 +143,7 @@ def small(tmp_path_factory):
     for name, text in docs.items():
         (folder / "docs").mkdir(exist_ok=True)
         (folder / "docs" / name).write_text(text, encoding="utf-8")
-    update(str(folder / "ix"), [str(folder / "docs")], warn=lambda w, m: None)
+    update(str(folder / "ix"), [str(folder / "docs")], warn=lambda w, m, skipped=False: None)
     with Searcher(str(folder / "ix")) as s:
         yield s
 
