@@ -226,20 +226,12 @@ def remove_leftovers(folder: str) -> None:
 def _drop_if_damaged(folder: str) -> None:
     """Before a rebuild: the lexicon and the manifest are derived data, so a
     damaged one is removed rather than read."""
-    import sqlite3
+    from searchkit import lexicon, manifest, sqlitedb
 
-    from searchkit import lexicon, manifest
     for name in (lexicon.FILENAME, manifest.FILENAME):
         path = os.path.join(folder, name)
-        if os.path.exists(path):
-            try:
-                db = sqlite3.connect(path)
-                try:
-                    db.execute("PRAGMA quick_check").fetchall()
-                finally:
-                    db.close()
-            except sqlite3.DatabaseError:
-                os.remove(path)
+        if os.path.exists(path) and not sqlitedb.healthy(path):
+            os.remove(path)
 
 
 def _reason(error: BaseException) -> str:

@@ -19,13 +19,25 @@ def connect(path: str, writable: bool = False) -> sqlite3.Connection:
 
 
 def recover(path: str) -> None:
-    """Roll back what a failed or killed writer left in ``path`` (if anything)."""
+    """Roll back what a failed or killed writer left in ``path`` (if anything).
+    A file damaged beyond that is left for whoever opens it to report."""
     if os.path.exists(path):
+        _read(path, "SELECT count(*) FROM sqlite_master")
+
+
+def healthy(path: str) -> bool:
+    """Does ``path`` pass SQLite's own consistency check?  (Reads all of it.)"""
+    return _read(path, "PRAGMA quick_check") == [("ok",)]
+
+
+def _read(path: str, sql: str) -> list | None:
+    """Rows of ``sql`` on a read-write connection (which rolls back a hot
+    journal on the way), or None if the file is not a usable database."""
+    try:
+        db = sqlite3.connect(path)
         try:
-            db = sqlite3.connect(path)
-            try:
-                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            finally:
-                db.close()
-        except sqlite3.Error:
-            pass  # damaged beyond a journal: opening it will say so
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
