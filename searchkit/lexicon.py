@@ -39,6 +39,8 @@ FILENAME = "lexicon.sqlite"
 class Lexicon:
     def __init__(self, connection: sqlite3.Connection):
         self._db = connection
+        # term -> {form: term}: a batch asks for the same terms again and again
+        self._forms_of: dict[str, dict[str, str]] = {}
 
     @classmethod
     def open(cls, folder: str, writable: bool = False) -> "Lexicon":
@@ -70,13 +72,22 @@ class Lexicon:
 
     def forms_of_terms(self, terms: Iterable[str]) -> dict[str, str]:
         """form -> term, for every form whose term is one of ``terms``."""
-        terms = list(set(terms))
-        out: dict[str, str] = {}
-        for i in range(0, len(terms), 500):  # SQLite's bound-parameter limit
-            chunk = terms[i:i + 500]
+        terms = set(terms)
+        cache = self._forms_of
+        if len(cache) > 100_000:  # bounded, for endless batches
+            cache.clear()
+        missing = [t for t in terms if t not in cache]
+        for i in range(0, len(missing), 500):  # SQLite's bound-parameter limit
+            chunk = missing[i:i + 500]
+            for term in chunk:
+                cache[term] = {}
             marks = ",".join("?" * len(chunk))
-            out.update(self._db.execute(
-                f"SELECT form, term FROM forms WHERE term IN ({marks})", chunk))
+            for form, term in self._db.execute(
+                    f"SELECT form, term FROM forms WHERE term IN ({marks})", chunk):
+                cache[term][form] = term
+        out: dict[str, str] = {}
+        for term in terms:
+            out.update(cache[term])
         return out
 
     def entries(self) -> dict[tuple[str, bool], str]:
