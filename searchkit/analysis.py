@@ -76,6 +76,19 @@ def _load_stopwords() -> frozenset[str]:
 
 STOPWORDS = _load_stopwords()
 
+def signature() -> str:
+    """Everything that decides which term a word gets.  An index records it;
+    updating an index made under another signature would mix two analyses."""
+    import hashlib
+    from importlib.metadata import version
+
+    from searchkit.lemmatizer import RULES_VERSION, STEMMER_TABLE
+
+    stopwords = hashlib.sha1("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
+    return (f"rules {RULES_VERSION}; stopwords {stopwords}; morfeusz2 {version('morfeusz2')}; "
+            f"pystempel {version('pystempel')} {STEMMER_TABLE}")
+
+
 _FOLD = str.maketrans("łŁ", "lL")
 
 

@@ -119,6 +119,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
     gone.  With ``rebuild`` the index ends up holding exactly ``paths``."""
     import sqlite3
 
+    from searchkit import lexicon
     from searchkit.lock import IndexLock
     from searchkit.manifest import Manifest
     from searchkit.writer import WorkerFailed
@@ -143,10 +144,16 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                                  "'searchkit index --rebuild'") from None
         try:
             fresh = rebuild or not is_index(folder)
-            if not fresh and manifest.get_meta("format") != FORMAT:
+            signature = analysis.signature()
+            if not fresh and (manifest.get_meta("format") != FORMAT
+                              or manifest.get_meta("analysis") != signature):
                 raise SearchkitError(
-                    f"the index at {folder} was made by another version of searchkit; "
-                    "rebuild it with 'searchkit index --rebuild'")
+                    f"the index at {folder} was made by another version of searchkit (or of "
+                    "its Polish dictionary); rebuild it with 'searchkit index --rebuild'")
+            if fresh:
+                # The lexicon caches the terms of the analysis that made it: a new
+                # build computes them anew.
+                _remove(os.path.join(folder, lexicon.FILENAME))
             changes, to_index = _plan(
                 paths, {} if fresh else manifest.sources(), {} if fresh else manifest.documents(),
                 warn_and_count, summary, progress)
@@ -161,7 +168,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 remove_leftovers(folder)
                 raise
             try:
-                manifest.apply(changes, meta={"format": FORMAT})
+                manifest.apply(changes, meta={"format": FORMAT, "analysis": signature})
             except sqlite3.Error as e:
                 raise SearchkitError(
                     f"the index at {folder} was updated, but its list of indexed files could "
@@ -232,6 +239,13 @@ def _drop_if_damaged(folder: str) -> None:
         path = os.path.join(folder, name)
         if os.path.exists(path) and not sqlitedb.healthy(path):
             os.remove(path)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def _reason(error: BaseException) -> str:
@@ -419,6 +433,7 @@ def describe(folder: str) -> dict:
     try:
         sources = len(manifest.sources())
         updated = manifest.get_meta("updated")
+        analysis_versions = manifest.get_meta("analysis")
     finally:
         manifest.close()
     size = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
@@ -430,4 +445,5 @@ def describe(folder: str) -> dict:
         "updated": updated,
         "size_mb": round(size / 1e6, 1),
         "analysis": ANALYSIS,
+        "analysis_versions": analysis_versions,
     }

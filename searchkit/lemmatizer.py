@@ -32,6 +32,10 @@ MIN_STEM_LENGTH = 5
 
 STEMMER_TABLE = "polimorf"
 
+# Bump when compute() would give any word another term: an index's terms (and
+# its lexicon, which caches them) are only valid for the rules that made them.
+RULES_VERSION = 2
+
 
 # Gerunds duplicate their verb's lexeme; depreciative forms are a register.
 _SECONDARY_TAGS = frozenset({"ger", "depr"})

@@ -192,3 +192,22 @@ def test_refuses_a_folder_that_is_not_an_index(tmp_path, docs):
     with pytest.raises(SearchkitError, match="not empty"):
         index(tmp_path / "mine", [docs])
     assert os.listdir(tmp_path / "mine") == ["notes.txt"]
+
+
+def test_an_index_is_tied_to_the_analysis_that_made_it(tmp_path, docs, monkeypatch):
+    ix = tmp_path / "ix"
+    index(ix, [docs])
+    from searchkit import analysis, lemmatizer
+    from searchkit.errors import SearchkitError
+    monkeypatch.setattr(lemmatizer, "RULES_VERSION", lemmatizer.RULES_VERSION + 1)
+    # Mixing terms of two analyses in one index would be wrong: refuse.
+    with pytest.raises(SearchkitError, match="rebuild"):
+        index(ix, [docs])
+    # A rebuild recomputes the lexicon, rather than reusing the old terms.
+    monkeypatch.setattr(lemmatizer.Lemmatizer, "compute",
+                        lambda self, form, caps=False: form.upper())
+    s, _ = index(ix, [docs], rebuild=True)
+    assert s.added == 3
+    with Searcher(str(ix)) as searcher:
+        assert searcher.lexicon.terms_of("wojna") == ["WOJNA"]
+    assert "rules" in analysis.signature()
