@@ -4,6 +4,8 @@ and ways to run the command line (Click's CliRunner, or the installed command)."
 from __future__ import annotations
 
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
@@ -120,3 +122,27 @@ def make_index(tmp_path):
         return str(index)
 
     return build
+
+
+def run_on_terminal(argv) -> str:
+    """Run ``argv`` with stdout and stderr on a pseudo-terminal; what it printed."""
+    main, secondary = pty.openpty()
+    env = dict(os.environ, TERM="xterm")
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen(argv, stdout=secondary, stderr=secondary, env=env)
+    os.close(secondary)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([main], [], [], 30)
+        if not ready:
+            break
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # EIO: the other end closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(30)
+    os.close(main)
+    return b"".join(chunks).decode("utf-8", "replace")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import POQUAD, SEED_ID, require_shared, searchkit_command
+from conftest import POQUAD, SEED_ID, require_shared, run_on_terminal, searchkit_command
 
 
 def test_readme_main_job(run, project):
@@ -92,3 +92,12 @@ def test_poquad_show_and_count(run, poquad_index):
     assert r.returncode == 0 and int(r.stdout) >= 1
     r = run("search", "-l", "Gdzie mieszkal mlody Waclaw?", "--index", poquad_index)
     assert "67_0" in r.stdout.splitlines()[:3]
+
+
+def test_progress_shows_on_a_terminal_only(run, project):
+    on_terminal = run_on_terminal([searchkit_command(), "index", str(project / "seeds"),
+                                   "--index", str(project / "tty-index")])
+    assert "reading" in on_terminal and "indexed" in on_terminal
+    piped = run("index", str(project / "seeds"), "--index", str(project / "pipe-index"))
+    assert piped.stderr.splitlines() == [piped.stderr.strip()]  # the summary alone
+    assert piped.stderr.startswith("searchkit: indexed ")

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pty
 import random
 import resource
-import select
 import shutil
 import signal
 import subprocess
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, SEED_ID, searchkit_command
+from conftest import SEEDS, SEED_ID, run_on_terminal, searchkit_command
 
 
 def sk(*args, env=None, timeout=300, **kw):
@@ -97,30 +95,6 @@ def test_documents_cannot_drive_the_terminal(messy, tmp_path):
         assert "ansi.txt" in out
         assert "\x1b]0;" not in out and "\x07" not in out and "\x1b[2J" not in out
         assert "\x1b[31m" not in out  # the document's red, not ours (ours is 1;31)
-
-
-def run_on_terminal(argv) -> str:
-    """Run ``argv`` with stdout and stderr on a pseudo-terminal; what it printed."""
-    main, secondary = pty.openpty()
-    env = dict(os.environ, TERM="xterm")
-    env.pop("NO_COLOR", None)
-    proc = subprocess.Popen(argv, stdout=secondary, stderr=secondary, env=env)
-    os.close(secondary)
-    chunks = []
-    while True:
-        ready, _, _ = select.select([main], [], [], 30)
-        if not ready:
-            break
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # EIO: the other end closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(30)
-    os.close(main)
-    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_a_50_mb_file_is_indexed_with_bounded_memory(tmp_path):
