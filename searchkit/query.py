@@ -34,7 +34,8 @@ FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS) - STOPWORDS
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Anything the parser gives a meaning to (see parser.py): quotes, groups,
 # fields, wildcards, ranges, boosts, and +/- or an operator word.
-_SYNTAX = re.compile(r"""["()\[\]{}*^:]|(?:^|\s)[+-]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)(?:\s|$)""")
+_SYNTAX = re.compile(r"""["()\[\]{}*^:]|(?:^|\s)[+-]"""
+                     r"""|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)(?:\s|$)""")
 _OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 
 

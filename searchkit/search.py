@@ -22,7 +22,6 @@ import time
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh import scoring
