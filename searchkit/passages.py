@@ -21,6 +21,15 @@ MAX_CHARS = 300
 # ("3 tys. osób"), not a sentence end.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”»)\]]*[ \t]+|[ \t]*\n\s*")
 
+# Abbreviations that hardly ever end a sentence, so a capital after them
+# ("dosł. „pytania”", "prof. Nowak") does not start a new one.  Not "r." or
+# "tys.": "w 1939 r." ends sentences all the time.
+_ABBREVIATIONS = frozenset("""
+    dosł ang łac niem fr ros gr wł tzw np ds prof dr hab inż mgr gen płk ppłk mjr kpt ks
+    św ul al im wg nr zob tj tzn por ur zm pt ok
+""".split())
+_LAST_WORD = re.compile(r"(\w+)\.$")
+
 
 class Highlighter:
     """Finds the words of a text that a query matches.
@@ -71,6 +80,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _BOUNDARY.finditer(text):
         after = text[m.end():m.end() + 1]
+        if "\n" not in m.group() and m.group().startswith(".") and not after.islower():
+            word = _LAST_WORD.search(text, max(0, m.start() - 12), m.start() + 1)
+            if word and word.group(1).lower() in _ABBREVIATIONS:
+                continue
         if "\n" in m.group() or not after.islower():
             end = m.start() + len(m.group().rstrip())
             if text[start:end].strip():

@@ -176,3 +176,18 @@ def test_did_you_mean_for_typos_and_wrong_diacritics(small):
 def test_no_suggestion_when_nothing_close(small):
     result = small.search("kwazar")
     assert result.total == 0 and result.suggestion is None
+
+
+def test_sentences_do_not_end_at_abbreviations():
+    from searchkit.passages import sentences
+    text = ("Prof. Nowak przyszedł. Mamy wątpliwości [dosł. „pytania”, ang. questions – red.] "
+            "co do tego. W 1939 r. Wojna wybuchła. To np. Kraków.\nNowa linia")
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "Prof. Nowak przyszedł.",
+        "Mamy wątpliwości [dosł. „pytania”, ang. questions – red.] co do tego.",
+        "W 1939 r.", "Wojna wybuchła.", "To np. Kraków.", "Nowa linia"]
+
+
+def test_the_seed_passages_are_whole_sentences(searcher):
+    texts = [p.text for p in searcher.search("ODKB").hits[0].passages]
+    assert texts[1].startswith("– Mamy wątpliwości [dosł. „pytania”")
