@@ -218,10 +218,13 @@ def seeded(tmp_path):
 
 def start_indexing(corpus, ix):
     # A session of its own, like a job a shell started: signals can go to the
-    # whole group, as a terminal's Ctrl-C does.
+    # whole group, as a terminal's Ctrl-C does.  And SIGINT at its default, as
+    # in a foreground job: a shell starts background jobs with SIGINT ignored,
+    # and a test run may well be one.
     return subprocess.Popen([searchkit_command(), "index", str(corpus), "--index", str(ix)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_until_writing(proc, ix, timeout=60):
