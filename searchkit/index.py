@@ -370,6 +370,9 @@ def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: in
 
     from searchkit.writer import prepare_lemmatizer, worker_writer
 
+    removals = changes.removed_documents | {doc.id for doc in to_index}
+    if not (to_index or removals or fresh):
+        return  # nothing changed: not even the lexicon needs loading
     try:
         ix = whoosh_index.open_dir(folder, INDEX_NAME) if is_index(folder) else None
     except Exception:
@@ -380,9 +383,6 @@ def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: in
     if ix is None:
         ix = whoosh_index.create_in(folder, make_schema(), INDEX_NAME)
     lemmatizer = prepare_lemmatizer(folder, to_index, os.path.join(folder, STEMMER_FILE), procs)
-    removals = changes.removed_documents | {doc.id for doc in to_index}
-    if not (to_index or removals or fresh):
-        return
     chars = sum(len(doc.text) for doc in to_index)
     with worker_writer(ix, lemmatizer, parallel=chars >= PARALLEL_MIN_CHARS,
                        procs=procs) as writer:
