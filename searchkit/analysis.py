@@ -24,7 +24,7 @@ from searchkit.lemmatizer import Lemmatizer, is_caps
 # A word: letters/digits, possibly joined by hyphens.  Hyphenated words split
 # into their parts (Kasym-Żomart -> kasym, żomart) unless a part has a digit:
 # model numbers and codes (F-16, COVID-19, 2022-01) only make sense whole.
-_WORD = word_pattern = re.compile(r"\w+(?:[-\u2010\u2011]\w+)*")
+_WORD = re.compile(r"\w+(?:[-\u2010\u2011]\w+)*")
 _HYPHEN = re.compile(r"[-\u2010\u2011]")
 
 

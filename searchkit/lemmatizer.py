@@ -23,7 +23,6 @@ the corpus vocabulary, and which at search time is backed by the index's lexicon
 from __future__ import annotations
 
 import os
-from typing import Iterable
 
 # Unknown words this short are not stemmed: the stemming tables were trained on
 # dictionary words, and for short unknown tokens (mostly abbreviations and
@@ -105,9 +104,6 @@ class Lemmatizer:
             if terms:
                 return terms
         return [self.term(form, caps)]
-
-    def terms(self, keys: Iterable[tuple[str, bool]]) -> dict[tuple[str, bool], str]:
-        return {key: self.term(*key) for key in keys}
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""

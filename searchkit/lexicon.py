@@ -95,9 +95,6 @@ class Lexicon:
         return {(form, bool(caps)): term
                 for form, caps, term in self._db.execute("SELECT form, caps, term FROM forms")}
 
-    def __len__(self) -> int:
-        return self._db.execute("SELECT count(*) FROM forms").fetchone()[0]
-
     # ---------------------------------------------------------------- writing
 
     def add(self, entries: dict[tuple[str, bool], str]) -> None:

@@ -8,7 +8,6 @@ the user's terminal); JSON keeps the text intact, escaped by JSON itself.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -20,8 +19,7 @@ from searchkit.search import Hit, Result, StoredDocument
 # that can make displayed text differ from what it is.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-BOLD, RED, MAGENTA, GREEN, DIM, RESET = (
-    "\x1b[1m", "\x1b[1;31m", "\x1b[35m", "\x1b[32m", "\x1b[2m", "\x1b[0m")
+BOLD, RED, MAGENTA, DIM, RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[35m", "\x1b[2m", "\x1b[0m"
 
 TITLE_CHARS = 120
 
@@ -98,6 +96,8 @@ class JsonPrinter:
         self.out = out
 
     def _write(self, obj: dict) -> None:
+        import json  # only JSON output pays for it
+
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
     def result(self, result: Result, query_id: str | None = None) -> None:
@@ -162,6 +162,8 @@ def document_text(doc: StoredDocument, spans: list[tuple[int, int]], color: bool
 
 
 def document_json(doc: StoredDocument, spans: list[tuple[int, int]]) -> str:
+    import json
+
     return json.dumps({
         "id": doc.id, "path": doc.path, "title": doc.title, "date": doc.date, "text": doc.text,
         "matches": [{"start": s, "end": e, "text": doc.text[s:e]} for s, e in spans],
