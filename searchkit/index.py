@@ -69,6 +69,21 @@ class IndexNotFound(SearchkitError):
     pass
 
 
+class IndexDamaged(SearchkitError):
+    pass
+
+
+def damaged(folder: str, error: BaseException | None = None,
+            certain: bool = True) -> IndexDamaged:
+    """The one message for an index that cannot be read, with the remedy.  Not
+    ``certain`` where the failure could also be a bug (any exception while
+    reading): the user still gets the way out, SEARCHKIT_DEBUG the traceback."""
+    detail = f" ({error.__class__.__name__}: {error})" if error is not None else ""
+    what = (f"the index at {folder} is damaged{detail}" if certain
+            else f"cannot read the index at {folder}{detail}; it may be damaged")
+    return IndexDamaged(f"{what}; rebuild it with 'searchkit index --rebuild'")
+
+
 def is_index(folder: str) -> bool:
     """Is there an index in ``folder`` (perhaps a damaged one)?"""
     from whoosh.index import exists_in
@@ -95,8 +110,7 @@ def open_whoosh(folder: str):
     except PermissionError as e:
         raise SearchkitError(f"cannot read the index at {folder}: {e.strerror}") from None
     except Exception as e:  # whoosh raises bare Exceptions and EOFError on damaged files
-        raise SearchkitError(f"the index at {folder} is damaged ({e.__class__.__name__}: {e}); "
-                             "rebuild it with 'searchkit index --rebuild'") from None
+        raise damaged(folder, e) from None
 
 
 # --------------------------------------------------------------------- updating
@@ -140,8 +154,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
         try:
             manifest = Manifest.open(folder, writable=True)
         except sqlite3.DatabaseError as e:
-            raise SearchkitError(f"the index at {folder} is damaged ({e}); rebuild it with "
-                                 "'searchkit index --rebuild'") from None
+            raise damaged(folder, e) from None
         try:
             fresh = rebuild or not is_index(folder)
             signature = analysis.signature()
@@ -377,8 +390,7 @@ def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: in
         ix = whoosh_index.open_dir(folder, INDEX_NAME) if is_index(folder) else None
     except Exception:
         if not fresh:
-            raise SearchkitError(f"the index at {folder} is damaged; rebuild it with "
-                                 "'searchkit index --rebuild'") from None
+            raise damaged(folder) from None
         ix = None  # rebuilding a damaged index: start a new generation over it
     if ix is None:
         ix = whoosh_index.create_in(folder, make_schema(), INDEX_NAME)

@@ -28,7 +28,7 @@ from whoosh import scoring
 
 from searchkit.analysis import STOPWORDS, bind, fold, iter_words
 from searchkit.errors import SearchkitError
-from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
+from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, damaged, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
 from searchkit.passages import Highlighter, Passage, best_passages
@@ -128,10 +128,6 @@ class _TermScores:
         return docs, scores
 
 
-class IndexDamaged(SearchkitError):
-    pass
-
-
 def _reading(method):
     """Report a failure while reading the index as what it almost always is:
     damaged files (Whoosh raises anything from EOFError to a bare Exception)."""
@@ -144,9 +140,7 @@ def _reading(method):
         except Exception as e:
             if os.environ.get("SEARCHKIT_DEBUG"):
                 raise
-            raise IndexDamaged(
-                f"cannot read the index at {self.folder} ({e.__class__.__name__}: {e}); it may "
-                "be damaged: rebuild it with 'searchkit index --rebuild'") from None
+            raise damaged(self.folder, e, certain=False) from None
     return wrapper
 
 
@@ -159,8 +153,7 @@ class Searcher:
         except SearchkitError:
             raise
         except Exception as e:
-            raise IndexDamaged(f"cannot open the index at {folder} ({e.__class__.__name__}: "
-                               f"{e}); rebuild it with 'searchkit index --rebuild'") from None
+            raise damaged(folder, e) from None
 
     def _open(self, folder: str) -> None:
         # Read the schema once: every ``ix.schema`` unpickles a new copy, and the

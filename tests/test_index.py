@@ -44,6 +44,15 @@ def docs(tmp_path):
     return folder
 
 
+@pytest.fixture
+def other(tmp_path):
+    """A second folder indexed into the same index."""
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "x.txt").write_text("Inny\n\nInny tekst.", encoding="utf-8")
+    return folder
+
+
 def test_adds_then_skips_unchanged_updates_changed_removes_deleted(tmp_path, docs):
     ix = tmp_path / "ix"
     s, _ = index(ix, [docs])
@@ -71,10 +80,7 @@ def test_touched_but_identical_file_is_not_reindexed(tmp_path, docs):
     assert (s.added, s.updated, s.unchanged) == (0, 0, 3)
 
 
-def test_other_roots_are_left_alone(tmp_path, docs):
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "x.txt").write_text("Inny\n\nInny tekst.", encoding="utf-8")
+def test_other_roots_are_left_alone(tmp_path, docs, other):
     ix = tmp_path / "ix"
     index(ix, [docs])
     index(ix, [other])
@@ -86,10 +92,7 @@ def test_other_roots_are_left_alone(tmp_path, docs):
     assert ids(ix) == ["a.txt", "b.txt", "sub/c.md"]
 
 
-def test_rebuild_holds_exactly_the_given_paths(tmp_path, docs):
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "x.txt").write_text("Inny\n\nInny tekst.", encoding="utf-8")
+def test_rebuild_holds_exactly_the_given_paths(tmp_path, docs, other):
     ix = tmp_path / "ix"
     index(ix, [docs])
     s, _ = index(ix, [other], rebuild=True)
