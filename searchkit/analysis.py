@@ -220,6 +220,12 @@ def date_analyzer():
     return DateTokenizer()
 
 
+def keyword_analyzer():
+    """A whole value as one lower-cased term (``type:PDF`` finds pdf)."""
+    from whoosh.analysis import IDTokenizer
+    return IDTokenizer() | LowercaseFilter()
+
+
 # ------------------------------------------------------------------ binding
 
 _default: Lemmatizer | None = None

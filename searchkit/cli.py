@@ -108,16 +108,22 @@ def cli():
               help="Worker processes (default: one per core).")
 @click.option("--wait", type=click.FloatRange(0), default=10.0, show_default=True,
               help="Seconds to wait while another 'searchkit index' updates the same index.")
-def index_command(paths, index_dir, rebuild, jobs, wait):
-    """Index folders of .txt/.md files and .jsonl collections (default: seeds/).
+@click.option("--ocr", is_flag=True,
+              help="Read PDF pages that have no text (scans) with Tesseract's Polish model.")
+def index_command(paths, index_dir, rebuild, jobs, wait, ocr):
+    """Index folders of documents (default: seeds/).
 
-    Re-running it skips unchanged files, updates changed ones and removes the
-    documents of deleted files.  JSON Lines files hold one object a line with
-    "id", "title", "text" and optionally "date".
+    Reads plain text and Markdown, PDF, DOCX, ODT, RTF, DOC (with antiword),
+    HTML, EPUB, e-mail (.eml, .mbox, with their attachments) and JSON Lines
+    collections (one object a line with "id", "title", "text", optionally
+    "date"); the content decides the format, not the name.  Re-running it
+    skips unchanged files, updates changed ones and removes the documents of
+    deleted files.
 
     \b
     searchkit index                       # seeds/ into index/
     searchkit index notes/ --index ~/idx  # another folder, another index
+    searchkit index archiwum/ --ocr       # scanned PDFs too (Tesseract)
     """
     from searchkit.index import update
     from searchkit.output import stderr_line
@@ -131,9 +137,11 @@ def index_command(paths, index_dir, rebuild, jobs, wait):
         stderr_line(f"{'skipped' if skipped else 'warning'}: {where}: {message}")
 
     summary = update(index_dir, paths, warn=warn, progress=progress, procs=jobs,
-                     rebuild=rebuild, lock_timeout=wait)
+                     rebuild=rebuild, lock_timeout=wait, ocr=ocr)
     if progress:
         progress.clear()
+    if summary.scanned:
+        stderr_line(_scanned_note(summary.scanned, ocr))
     plural = "" if summary.documents == 1 else "s"
     stderr_line(
         f"indexed {', '.join(paths)} into {index_dir}: {summary.added} added, "
@@ -142,6 +150,18 @@ def index_command(paths, index_dir, rebuild, jobs, wait):
         f"({summary.seconds:.1f} s)")
     # Something could not be indexed: say so to scripts too (the index itself is fine).
     _exit(EXIT_NO_MATCH if summary.skipped else EXIT_MATCH)
+
+
+def _scanned_note(scanned: dict[str, int], ocr: bool) -> str:
+    shown = [f"{path} ({pages} page{'s' if pages > 1 else ''})"
+             for path, pages in list(scanned.items())[:5]]
+    more = f" and {len(scanned) - 5} more" if len(scanned) > 5 else ""
+    files = f"{len(scanned)} file{'s' if len(scanned) > 1 else ''}"
+    if ocr:
+        return f"note: OCR found no text on some pages of {files}: {', '.join(shown)}{more}"
+    return (f"note: {files} with scanned pages (no text to index): {', '.join(shown)}{more}; "
+            "'searchkit index --ocr' reads them with Tesseract "
+            "(apt-get install tesseract-ocr tesseract-ocr-pol)")
 
 
 class _Progress:
@@ -192,7 +212,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
     \b
     Plain words find every inflected form: Kazachstanem finds Kazachstanu.
     "exact phrase"  -word (exclude)  +word (require)  a OR b  prefix*
-    title:Rosja  date:2022-01  date:[2021 TO 2022]
+    title:Rosja  author:Nowak  type:pdf  date:2022-01  date:[2021 TO 2022]
 
     \b
     searchkit search ODKB
@@ -264,13 +284,16 @@ def _batch(searcher, lines, limit, passages, out) -> int:
 @click.argument("doc_id", metavar="ID")
 @index_option
 @click.option("-q", "--query", help="Highlight where this query matches.")
+@click.option("-p", "--page", type=click.IntRange(1), metavar="N",
+              help="Print only page N (of a PDF).")
 @json_option
 @color_option
-def show(doc_id, index_dir, query, as_json, color):
+def show(doc_id, index_dir, query, page, as_json, color):
     """Print one indexed document: its metadata and full text.
 
     \b
     searchkit show 000_39aee3dc07359252.txt --query zamieszki
+    searchkit show raport.pdf --page 12
     """
     from searchkit import output
     from searchkit.search import Searcher
@@ -281,10 +304,16 @@ def show(doc_id, index_dir, query, as_json, color):
             output.stderr_line(f"no document with id {doc_id!r} in {index_dir}")
             _exit(EXIT_NO_MATCH)
         spans = searcher.highlight(doc.text, query) if query else []
+    if page is not None and not doc.pages:
+        raise UserError(f"{doc_id} has no pages (only PDF documents do)")
+    if page is not None and page > len(doc.pages):
+        raise UserError(f"{doc_id} has {len(doc.pages)} page{'s' if len(doc.pages) > 1 else ''}, "
+                        f"no page {page}")
     if as_json:
-        sys.stdout.write(output.document_json(doc, spans))
+        sys.stdout.write(output.document_json(doc, spans, page))
     else:
-        sys.stdout.write(output.document_text(doc, spans, output.use_color(color, sys.stdout)))
+        sys.stdout.write(output.document_text(doc, spans, output.use_color(color, sys.stdout),
+                                              page))
 
 
 @cli.command()
@@ -302,6 +331,8 @@ def info(index_dir, as_json):
     else:
         width = max(map(len, facts))
         for key, value in facts.items():
+            if isinstance(value, dict):  # documents per type
+                value = ", ".join(f"{name} {count}" for name, count in value.items()) or "-"
             sys.stdout.write(f"{key.replace('_', ' '):<{width}}  {value}\n")
 
 

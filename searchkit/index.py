@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from searchkit import analysis
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 # A search imports this module for the schema and open_whoosh(); what only
 # updates need (documents, manifest, lock, writer) is imported inside them.
 
-FORMAT = "1"
+# 2: document formats (type, author, pages fields; the manifest's types and
+# scanned pages)
+FORMAT = "2"
 INDEX_NAME = "MAIN"
 STEMMER_FILE = "stempel-polimorf.bin"
 
@@ -55,6 +57,11 @@ def make_schema():
         part=fields.STORED,
         offset=fields.STORED,
         path=fields.STORED,
+        # the page the part starts on, and where later pages start in it
+        page=fields.STORED,
+        pages=fields.STORED,
+        type=fields.ID(stored=True, analyzer=analysis.keyword_analyzer()),
+        author=fields.TEXT(analyzer=analysis.polish_analyzer(), stored=True),
         date=fields.TEXT(analyzer=analysis.date_analyzer(), stored=True, phrase=False),
         title=fields.TEXT(analyzer=analysis.polish_analyzer(), stored=True),
         # title + text, lemmatised, with positions for phrase queries
@@ -124,13 +131,19 @@ class Summary:
     skipped: int = 0  # files or lines that could not be indexed (warned about)
     seconds: float = 0.0
     documents: int = 0  # in the index afterwards
+    # files in the index with pages that have no text (scanned, not OCRed): path -> pages
+    scanned: dict[str, int] = field(default_factory=dict)
+    ocr_pages: int = 0  # pages read by OCR in this run (not from the cache)
 
 
 def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress | None = None,
-           procs: int | None = None, rebuild: bool = False, lock_timeout: float = 10.0) -> Summary:
+           procs: int | None = None, rebuild: bool = False, lock_timeout: float = 10.0,
+           ocr: bool = False) -> Summary:
     """Index ``paths`` into ``folder``: add new files, update changed ones, and
     remove the documents of files that were indexed from these paths and are
-    gone.  With ``rebuild`` the index ends up holding exactly ``paths``."""
+    gone.  With ``rebuild`` the index ends up holding exactly ``paths``.  With
+    ``ocr``, PDF pages without text are read by Tesseract (once: the result is
+    kept in the index), and files indexed before without it are read again."""
     import sqlite3
 
     from searchkit import lexicon
@@ -140,6 +153,11 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
 
     started = time.perf_counter()
     paths = list(paths)
+    if ocr:
+        from searchkit.documents.ocr import unavailable
+        missing = unavailable()
+        if missing:
+            raise SearchkitError(missing)
     _prepare_folder(folder)
     with IndexLock(folder, timeout=lock_timeout):
         remove_leftovers(folder)
@@ -169,7 +187,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 _remove(os.path.join(folder, lexicon.FILENAME))
             changes, to_index = _plan(
                 paths, {} if fresh else manifest.sources(), {} if fresh else manifest.documents(),
-                warn_and_count, summary, progress)
+                warn_and_count, summary, progress, procs=procs, ocr=ocr, folder=folder)
             changes.reset = fresh
             try:
                 _write(folder, changes, to_index, procs=procs, fresh=fresh, progress=progress)
@@ -187,6 +205,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                     f"the index at {folder} was updated, but its list of indexed files could "
                     f"not be saved ({_reason(e)}); the next 'searchkit index' redoes the "
                     "update") from None
+            summary.scanned = manifest.scanned_sources()
         finally:
             manifest.close()
         summary.documents = document_count(folder)
@@ -199,7 +218,7 @@ def _prepare_folder(folder: str) -> None:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
         raise SearchkitError(f"cannot create the index folder {folder}: {e.strerror}") from None
-    ours = ("_MAIN_", "MAIN_", "lexicon.sqlite", "manifest.sqlite", ".searchkit-lock",
+    ours = ("_MAIN_", "MAIN_", "lexicon.sqlite", "manifest.sqlite", "ocr.sqlite", ".searchkit-lock",
             STEMMER_FILE, ".gitkeep")
     strangers = [name for name in os.listdir(folder)
                  if not name.startswith(ours) and not name.endswith(".tmp")]
@@ -278,21 +297,24 @@ def _digest(doc: Document) -> str:
     import hashlib
 
     h = hashlib.blake2b(digest_size=16)
-    for value in (doc.title, doc.date or "", doc.text):
+    for value in (doc.title, doc.date or "", doc.text, doc.type, doc.author or "",
+                  repr(doc.pages)):
         h.update(value.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
 
 
-def _plan(paths, known_sources, known_docs, warn, summary, progress):
-    from searchkit.documents import DocumentError, find_sources, read_source
+def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=None, ocr=False,
+          folder=""):
+    from searchkit.documents import DocumentError, find_sources
+    from searchkit.extraction import ocr_documents, read_all
     from searchkit.manifest import Changes, SourceRecord
 
     changes = Changes(sources={}, removed_sources=set(), documents={}, removed_documents=set())
     to_index: list[Document] = []
     roots = [os.path.abspath(p) for p in paths]
     ids_by_source: dict[str, list[str]] = {}
-    for doc_id, (source, _) in known_docs.items():
+    for doc_id, (source, *_) in known_docs.items():
         ids_by_source.setdefault(source, []).append(doc_id)
 
     try:
@@ -308,7 +330,9 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress):
     changed = []
     for source in sources:
         record = known_sources.get(source.path)
-        if record is not None and record.signature == source.signature:
+        # A file left with scanned pages is read again when OCR is asked for.
+        if (record is not None and record.signature == source.signature
+                and not (ocr and record.scanned)):
             summary.unchanged += len(ids_by_source.get(source.path, ()))
         else:
             changed.append(source)
@@ -316,21 +340,26 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress):
     # Which source each id belongs to, so that a second file using the same id
     # is reported instead of silently replacing the first.
     changed_paths = {s.path for s in changed}
-    owner = {doc_id: source for doc_id, (source, _) in known_docs.items()
+    owner = {doc_id: source for doc_id, (source, *_) in known_docs.items()
              if source not in changes.removed_sources and source not in changed_paths}
 
-    for n, source in enumerate(changed, 1):
-        if progress:
-            progress("reading", n, len(changed))
-        try:
-            docs = read_source(source, warn)
-        except DocumentError as e:
+    read = read_all(changed, warn, procs,
+                    (lambda n: progress("reading", n, len(changed))) if progress else None)
+    for source, docs in read:
+        if isinstance(docs, DocumentError):
             # Keep what the index had from this file; the next run tries again.
-            warn(source.path, str(e), skipped=True)
+            warn(source.path, str(docs), skipped=True)
             owner.update((doc_id, source.path) for doc_id in ids_by_source.get(source.path, ()))
             continue
-        changes.sources[source.path] = SourceRecord(source.root, source.kind, source.mtime_ns,
-                                                    source.size)
+        own = source.text_id()
+        if ocr:
+            # The file's own scanned pages (an attachment's are not a file to open)
+            summary.ocr_pages += ocr_documents(
+                [doc for doc in docs if doc.id == own and doc.scanned], folder, warn, procs,
+                (lambda n, total: progress("OCR", n, total)) if progress else None)
+        changes.sources[source.path] = SourceRecord(
+            source.root, docs[0].type if docs else source.kind, source.mtime_ns, source.size,
+            scanned=sum(len(doc.scanned) for doc in docs))
         now: set[str] = set()
         for doc in docs:
             first = owner.get(doc.id)
@@ -342,10 +371,10 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress):
             now.add(doc.id)
             digest = _digest(doc)
             old = known_docs.get(doc.id)
-            if old == (source.path, digest):
+            if old is not None and old[:2] == (source.path, digest):
                 summary.unchanged += 1
                 continue
-            changes.documents[doc.id] = (source.path, digest)
+            changes.documents[doc.id] = (source.path, digest, doc.type)
             to_index.append(doc)
             if old is None:
                 summary.added += 1
@@ -374,6 +403,18 @@ def split_parts(text: str, size: int = PART_CHARS) -> list[tuple[int, str]]:
         parts.append((start, text[start:end]))
         start = end
     return parts
+
+
+def _part_pages(pages: list[int] | None, offset: int, length: int):
+    """The page a part starts on and where the later ones start in it (for a
+    passage's page number without reading the other parts)."""
+    if not pages:
+        return None, None
+    import bisect
+
+    first = bisect.bisect_right(pages, offset)
+    end = bisect.bisect_left(pages, offset + length)
+    return max(first, 1), [start - offset for start in pages[first:end]]
 
 
 def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: int | None,
@@ -406,11 +447,15 @@ def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: in
                 progress("indexing", n, len(to_index))
             for number, (offset, part) in enumerate(split_parts(doc.text)):
                 # The title counts as part of the text (measured: better than a
-                # separate field alone), once per document.
-                indexed = f"{doc.title}\n{part}" if number == 0 else part
+                # separate field alone), once per document -- unless it is the
+                # text's own first line.
+                indexed = (f"{doc.title}\n{part}" if number == 0 and not doc.title_in_text
+                           else part)
+                page, pages = _part_pages(doc.pages, offset, len(part))
                 writer.add_document(
                     id=doc.id, more="1" if number else None, part=number, offset=offset,
-                    path=doc.path, date=doc.date, title=doc.title,
+                    path=doc.path, date=doc.date, title=doc.title, type=doc.type,
+                    author=doc.author, page=page, pages=pages,
                     body=indexed, exact=indexed, text=part)
         if progress:
             progress("saving", 0, 0)
@@ -446,13 +491,17 @@ def describe(folder: str) -> dict:
         sources = len(manifest.sources())
         updated = manifest.get_meta("updated")
         analysis_versions = manifest.get_meta("analysis")
+        types = manifest.types()
+        scanned = manifest.scanned_sources()
     finally:
         manifest.close()
     size = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
     return {
         "index": os.path.abspath(folder),
         "documents": documents,
+        "types": types,
         "source_files": sources,
+        "files_with_pages_without_text": len(scanned),
         "segments": segments,
         "updated": updated,
         "size_mb": round(size / 1e6, 1),

@@ -23,16 +23,23 @@ CREATE TABLE IF NOT EXISTS sources (
     root TEXT NOT NULL,
     kind TEXT NOT NULL,
     mtime_ns INTEGER NOT NULL,
-    size INTEGER NOT NULL
+    size INTEGER NOT NULL,
+    scanned INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    type TEXT NOT NULL DEFAULT 'text'
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+# Columns added since the first format: an older manifest gets them (its index
+# asks for --rebuild anyway, and the rebuild writes through this manifest).
+_ADDED = {"sources": {"scanned": "INTEGER NOT NULL DEFAULT 0"},
+          "documents": {"type": "TEXT NOT NULL DEFAULT 'text'"}}
 
 
 @dataclass
@@ -41,6 +48,7 @@ class SourceRecord:
     kind: str
     mtime_ns: int
     size: int
+    scanned: int = 0  # pages without text, not OCRed
 
     @property
     def signature(self) -> tuple[int, int]:
@@ -52,7 +60,7 @@ class Changes:
     """One run's changes, applied in a single transaction."""
     sources: dict[str, SourceRecord]  # path -> new record
     removed_sources: set[str]
-    documents: dict[str, tuple[str, str]]  # id -> (source path, hash)
+    documents: dict[str, tuple[str, str, str]]  # id -> (source path, hash, type)
     removed_documents: set[str]
     reset: bool = False  # a fresh build: forget everything recorded before
 
@@ -67,19 +75,35 @@ class Manifest:
         db = sqlitedb.connect(path, writable)
         if writable:
             db.executescript(_SCHEMA)
+            for table, columns in _ADDED.items():
+                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for name, declaration in columns.items():
+                    if name not in have:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+            db.commit()
         return cls(db)
 
     def close(self) -> None:
         self._db.close()
 
     def sources(self) -> dict[str, SourceRecord]:
-        return {path: SourceRecord(root, kind, mtime, size) for path, root, kind, mtime, size
-                in self._db.execute("SELECT path, root, kind, mtime_ns, size FROM sources")}
+        return {row[0]: SourceRecord(*row[1:]) for row in self._db.execute(
+            "SELECT path, root, kind, mtime_ns, size, scanned FROM sources")}
 
-    def documents(self) -> dict[str, tuple[str, str]]:
-        """id -> (source path, content hash)"""
-        return {doc_id: (source, digest) for doc_id, source, digest
-                in self._db.execute("SELECT id, source, hash FROM documents")}
+    def documents(self) -> dict[str, tuple[str, str, str]]:
+        """id -> (source path, content hash, type)"""
+        return {doc_id: (source, digest, kind) for doc_id, source, digest, kind
+                in self._db.execute("SELECT id, source, hash, type FROM documents")}
+
+    def scanned_sources(self) -> dict[str, int]:
+        """Files with pages that have no text: path -> how many such pages."""
+        return dict(self._db.execute(
+            "SELECT path, scanned FROM sources WHERE scanned > 0 ORDER BY path"))
+
+    def types(self) -> dict[str, int]:
+        """Documents per type, commonest first."""
+        return dict(self._db.execute(
+            "SELECT type, count(*) FROM documents GROUP BY type ORDER BY count(*) DESC, type"))
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -96,12 +120,13 @@ class Manifest:
             db.executemany("DELETE FROM documents WHERE id = ?",
                            ((i,) for i in changes.removed_documents))
             db.executemany(
-                "INSERT OR REPLACE INTO sources (path, root, kind, mtime_ns, size) "
-                "VALUES (?, ?, ?, ?, ?)",
-                ((p, r.root, r.kind, r.mtime_ns, r.size) for p, r in changes.sources.items()))
+                "INSERT OR REPLACE INTO sources (path, root, kind, mtime_ns, size, scanned) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                ((p, r.root, r.kind, r.mtime_ns, r.size, r.scanned)
+                 for p, r in changes.sources.items()))
             db.executemany(
-                "INSERT OR REPLACE INTO documents (id, source, hash) VALUES (?, ?, ?)",
-                ((i, s, h) for i, (s, h) in changes.documents.items()))
+                "INSERT OR REPLACE INTO documents (id, source, hash, type) VALUES (?, ?, ?, ?)",
+                ((i, s, h, t) for i, (s, h, t) in changes.documents.items()))
             meta = dict(meta or {}, updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                            meta.items())

@@ -74,6 +74,10 @@ class TextPrinter:
             spans = [(s, e) for s, e in spans if e <= len(title)]
         head = f"{hit.rank}. " + mark(title or "(untitled)", spans, c)
         meta = [MAGENTA + safe(hit.id) + RESET if c else safe(hit.id)]
+        if hit.type != "text":
+            meta.append(safe(hit.type))
+        if hit.author:
+            meta.append(safe(hit.author))
         if hit.date:
             meta.append(safe(hit.date))
         meta.append(f"score {hit.score:.2f}")
@@ -81,6 +85,8 @@ class TextPrinter:
         for p in hit.passages:
             text = mark(p.text, p.matches, c)
             text = ("…" if p.cut_before else "") + text + ("…" if p.cut_after else "")
+            if p.page is not None:
+                text = (DIM + f"p. {p.page}" + RESET if c else f"p. {p.page}") + "  " + text
             lines.append("   " + (DIM + "│" + RESET if c else "|") + " " + text)
         self.out.write("\n".join(lines) + "\n\n")
 
@@ -124,10 +130,11 @@ def hit_json(hit: Hit, query: str, query_id: str | None = None) -> dict:
         obj["query_id"] = query_id
     obj.update(
         query=query, rank=hit.rank, id=hit.id, path=hit.path, title=hit.title, date=hit.date,
-        score=hit.score,
+        format=hit.type, author=hit.author, score=hit.score,
         passages=[{
             "text": p.text,
             "offset": p.offset,
+            "page": p.page,
             "matches": [{"start": s, "end": e, "text": p.text[s:e]} for s, e in p.matches],
         } for p in hit.passages],
     )
@@ -155,19 +162,37 @@ class CountPrinter:
         self.out.write(f"{result.total}\n")
 
 
-def document_text(doc: StoredDocument, spans: list[tuple[int, int]], color: bool) -> str:
-    head = [("id", doc.id), ("path", doc.path), ("title", doc.title), ("date", doc.date)]
+def document_text(doc: StoredDocument, spans: list[tuple[int, int]], color: bool,
+                  page: int | None = None) -> str:
+    """``show``: the metadata, then the text (or one page of it)."""
+    head = [("id", doc.id), ("path", doc.path), ("title", doc.title),
+            ("type", doc.type if doc.type != "text" else None), ("author", doc.author),
+            ("date", doc.date), ("pages", str(len(doc.pages)) if doc.pages else None),
+            ("page", str(page) if page else None)]
     lines = [f"{(BOLD + k + RESET) if color else k}: {safe(v)}" for k, v in head if v]
-    return "\n".join(lines) + "\n\n" + mark(doc.text, spans, color, keep_newlines=True) + "\n"
+    text = doc.text
+    if page:
+        start = doc.pages[page - 1]
+        text = doc.page(page)
+        spans = [(s - start, e - start) for s, e in spans if start <= s and e <= start + len(text)]
+    return "\n".join(lines) + "\n\n" + mark(text, spans, color, keep_newlines=True) + "\n"
 
 
-def document_json(doc: StoredDocument, spans: list[tuple[int, int]]) -> str:
+def document_json(doc: StoredDocument, spans: list[tuple[int, int]],
+                  page: int | None = None) -> str:
     import json
 
-    return json.dumps({
-        "id": doc.id, "path": doc.path, "title": doc.title, "date": doc.date, "text": doc.text,
-        "matches": [{"start": s, "end": e, "text": doc.text[s:e]} for s, e in spans],
-    }, ensure_ascii=False) + "\n"
+    text, start = doc.text, 0
+    if page:
+        start, text = doc.pages[page - 1], doc.page(page)
+        spans = [(s - start, e - start) for s, e in spans if start <= s and e <= start + len(text)]
+    obj = {"id": doc.id, "path": doc.path, "title": doc.title, "date": doc.date,
+           "format": doc.type, "author": doc.author,
+           "pages": len(doc.pages) if doc.pages else None}
+    if page:
+        obj["page"] = page
+    obj.update(text=text, matches=[{"start": s, "end": e, "text": text[s:e]} for s, e in spans])
+    return json.dumps(obj, ensure_ascii=False) + "\n"
 
 
 def stderr_line(message: str) -> None:

@@ -14,7 +14,7 @@ from whoosh.qparser import syntax
 
 from searchkit.query import FIELDS, QueryError
 
-ALIASES = {"title": ["tytuł", "tytul"], "date": ["data"]}
+ALIASES = {"title": ["tytuł", "tytul"], "date": ["data"], "author": ["autor"], "type": ["typ"]}
 
 
 class _StarPlugin(qparser.WildcardPlugin):

@@ -73,6 +73,7 @@ class Passage:
     matches: list[tuple[int, int]] = field(default_factory=list)  # within ``text``
     cut_before: bool = False  # the sentence goes on before ``text``
     cut_after: bool = False
+    page: int | None = None  # of a paged document (PDF): the page it is on
 
 
 @functools.lru_cache(maxsize=8192)  # a batch meets the same documents again and again

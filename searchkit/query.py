@@ -3,7 +3,8 @@
 Syntax: plain words are OR-ed and ranked, so documents with more of the words
 come first; ``"exact phrase"``; ``-word`` excludes, ``+word`` requires; ``AND``
 / ``OR`` / ``NOT`` and parentheses; ``title:`` / ``date:`` / ``id:`` fields
-(``tytuł:`` and ``data:`` too); ``prefix*``; ``date:[2021 TO 2022]``.
+``author:`` / ``type:`` (``tytuł:``, ``data:``, ``autor:``, ``typ:`` too);
+``prefix*``; ``date:[2021 TO 2022]``.
 
 Plain words -- most queries, and every question of a batch -- are analysed and
 combined here directly; a query using any syntax goes through Whoosh's parser
@@ -25,7 +26,7 @@ from whoosh import query
 from searchkit.analysis import STOPWORDS, diacritic_variants, fold, iter_words
 from searchkit.errors import SearchkitError
 
-FIELDS = ("title", "date", "id")
+FIELDS = ("title", "date", "id", "author", "type")
 MAX_QUERY_CHARS = 4096
 MIN_PREFIX = 2
 

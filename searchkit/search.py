@@ -13,6 +13,7 @@ prefixes) runs through Whoosh's matchers, with the same weighting.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 import math
@@ -63,6 +64,8 @@ class Hit:
     score: float
     passages: list[Passage] = field(default_factory=list)
     title_matches: list[tuple[int, int]] = field(default_factory=list)
+    type: str = "text"
+    author: str | None = None
 
 
 @dataclass
@@ -82,6 +85,20 @@ class StoredDocument:
     title: str
     date: str | None
     text: str
+    type: str = "text"
+    author: str | None = None
+    pages: list[int] | None = None  # where each page starts in ``text``
+
+    def page(self, number: int) -> str | None:
+        """The text of page ``number`` (1-based), None if there is no such page."""
+        if not self.pages or not 1 <= number <= len(self.pages):
+            return None
+        from searchkit.documents.model import PAGE_SEPARATOR
+
+        start = self.pages[number - 1]
+        end = (self.pages[number] - len(PAGE_SEPARATOR) if number < len(self.pages)
+               else len(self.text))
+        return self.text[start:end]
 
 
 class _TermScores:
@@ -202,10 +219,14 @@ class Searcher:
         for rank, (docnum, score) in enumerate(top, 1):
             stored = self._searcher.stored_fields(docnum)
             hit = Hit(rank, stored["id"], stored.get("path", ""), stored.get("title", ""),
-                      stored.get("date"), round(score, 4))
+                      stored.get("date"), round(score, 4), type=stored.get("type", "text"),
+                      author=stored.get("author"))
             if highlighter is not None:
                 hit.passages = best_passages(stored.get("text", ""), highlighter, passages)
+                first_page, page_starts = stored.get("page"), stored.get("pages")
                 for p in hit.passages:
+                    if first_page is not None:
+                        p.page = first_page + bisect.bisect_right(page_starts or (), p.offset)
                     p.offset += stored.get("offset", 0)
                 hit.title_matches = [(s, e) for s, e, _, _ in highlighter.find(hit.title)]
             hits.append(hit)
@@ -321,5 +342,15 @@ class Searcher:
         parts = sorted((self._searcher.stored_fields(n) for n in numbers),
                        key=lambda f: f.get("part", 0))
         first = parts[0]
+        pages = None
+        if first.get("page") is not None:
+            pages = []
+            for p in parts:
+                # a page that starts where the part does is the part's own "page"
+                while len(pages) < p["page"]:
+                    pages.append(p.get("offset", 0))
+                pages += [p.get("offset", 0) + start for start in p.get("pages") or ()]
         return StoredDocument(first["id"], first.get("path", ""), first.get("title", ""),
-                              first.get("date"), "".join(p.get("text", "") for p in parts))
+                              first.get("date"), "".join(p.get("text", "") for p in parts),
+                              type=first.get("type", "text"), author=first.get("author"),
+                              pages=pages)

@@ -146,3 +146,35 @@ def run_on_terminal(argv) -> str:
     proc.wait(30)
     os.close(main)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def make_pdf(pages: list[str], title: str | None = None, author: str | None = None,
+             created: str | None = None) -> bytes:
+    """A small real PDF: one page per string (ASCII, lines split on "\\n"),
+    Helvetica, and an Info dictionary; for tests that must not depend on ../shared."""
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None,
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for text in pages:
+        lines = "".join(f"({esc(line)}) Tj T* " for line in text.split("\n"))
+        stream = f"BT /F1 12 Tf 14 TL 72 720 Td {lines}ET"
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents "
+                       f"{len(objects)} 0 R /Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    info = {"Title": title, "Author": author, "CreationDate": created}
+    objects.append("<< " + " ".join(f"/{k} ({esc(v)})" for k, v in info.items() if v) + " >>")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
+            f"startxref\n{xref}\n%%EOF\n").encode()
+    return bytes(out)

@@ -63,12 +63,14 @@ def test_json_lines_schema(sk):
     *hits, summary = jsonl(r.stdout)
     assert [h["type"] for h in hits] == ["hit"]
     hit = hits[0]
-    assert set(hit) == {"type", "query", "rank", "id", "path", "title", "date", "score",
-                        "passages"}
-    assert (hit["id"], hit["rank"], hit["date"]) == (SEED_ID, 1, "2022-01")
+    assert set(hit) == {"type", "query", "rank", "id", "path", "title", "date", "format",
+                        "author", "score", "passages"}
+    assert (hit["id"], hit["rank"], hit["date"], hit["format"], hit["author"]) == (
+        SEED_ID, 1, "2022-01", "text", None)
     assert hit["path"].endswith(SEED_ID)
     for p in hit["passages"]:
-        assert set(p) == {"text", "offset", "matches"}
+        assert set(p) == {"text", "offset", "page", "matches"}
+        assert p["page"] is None  # a text file has no pages
         for m in p["matches"]:
             assert p["text"][m["start"]:m["end"]] == m["text"]
     assert {m["text"] for p in hit["passages"] for m in p["matches"]} >= {"sił", "pokojowych"}
@@ -104,7 +106,7 @@ def test_exit_status_follows_grep(sk, cli, tmp_path):
     r = sk("search", "foo:bar")
     assert r.exit_code == 2
     assert r.stderr.splitlines() == [
-        "searchkit: error: unknown field 'foo' (fields: title, date, id); "
+        "searchkit: error: unknown field 'foo' (fields: title, date, id, author, type); "
         "put the text in quotes to search for it"]
     r = cli("search", "ODKB", "--index", str(tmp_path / "nope"))
     assert r.exit_code == 2 and "no index" in r.stderr and "Traceback" not in r.stderr

@@ -111,13 +111,13 @@ def test_empty_file_is_skipped(tmp_path):
         read_source(_source(tmp_path / "e.txt"), lambda w, m, skipped=False: None)
 
 
-def test_walk_finds_text_markdown_and_jsonl_but_not_hidden_or_other(tmp_path):
-    for name in ["a.txt", "b.md", "c.jsonl", "d.pdf", ".hidden.txt", "sub/e.TXT",
-                 ".git/f.txt"]:
+def test_walk_finds_document_formats_but_not_hidden_or_other_files(tmp_path):
+    for name in ["a.txt", "b.md", "c.jsonl", "d.pdf", "d.png", "style.css", ".hidden.txt",
+                 "sub/e.TXT", ".git/f.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     found = sorted(s.text_id() for s in find_sources([str(tmp_path)], lambda w, m, skipped=False: None))
-    assert found == ["a.txt", "b.md", "c.jsonl", "sub/e.TXT"]
+    assert found == ["a.txt", "b.md", "c.jsonl", "d.pdf", "sub/e.TXT"]
 
 
 def test_symlink_loop_is_reported_not_followed(tmp_path):

@@ -177,7 +177,7 @@ def permissions_bind() -> None:
     ("OR", 2, "operators but no words"), ("-", 2, "operators but no words"),
     ("AND NOT", 2, "operators but no words"), ("-Rosja", 2, "only excludes"),
     ("i w na", 1, "only stopwords"), ("", 2, "empty query"),
-    ("wojna " * 2000, 2, "query too long"), ("autor:Kowalski", 2, "unknown field 'autor'"),
+    ("wojna " * 2000, 2, "query too long"), ("kolor:czerwony", 2, "unknown field 'kolor'"),
     ("*", 0, None), ("a*", 2, "too broad"),
 ])
 def test_bad_queries_get_a_clear_message_or_a_sensible_result(seed_index, query, status,

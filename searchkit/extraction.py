@@ -1,0 +1,220 @@
+"""Reading the changed files for an index run: in worker processes, on all cores.
+
+Extracting text (a PDF's pages, a DOCX's XML, a mailbox's messages) costs far
+more than walking folders, so the indexer hands each changed file to a pool
+of forked workers and takes the documents back in order.  Warnings are
+collected in the worker and replayed here, so they come out in file order,
+one line per problem, whichever worker met it.
+
+OCR runs as a second pass over the pages that have no text, one page per
+task, so a single long scan also spreads over every core; each page's text
+is kept in the index (``ocr.sqlite``), keyed by the file's content, so that
+no unchanged file is ever OCRed twice.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Callable, Iterable, Iterator
+
+from searchkit.documents import Document, DocumentError, Source, Warn, read_source
+from searchkit.documents.model import PAGE_SEPARATOR, join_pages
+
+# Below this many files a pool costs more than it saves.
+PARALLEL_MIN_FILES = 16
+
+OCR_FILENAME = "ocr.sqlite"
+
+
+def read_all(sources: list[Source], warn: Warn, procs: int | None,
+             progress: Callable[[int], None] | None = None
+             ) -> Iterator[tuple[Source, list[Document] | DocumentError]]:
+    """(source, its documents or the reason it was skipped), in ``sources`` order."""
+    procs = procs or os.cpu_count() or 1
+    if procs < 2 or len(sources) < PARALLEL_MIN_FILES:
+        results: Iterable = map(_read_one, sources)
+        pool = None
+    else:
+        import multiprocessing
+
+        from searchkit.writer import worker_safety
+
+        safety = worker_safety()
+        safety.__enter__()
+        pool = multiprocessing.get_context("fork").Pool(procs)
+        # Small chunks: one slow PDF must not hold up a worker's whole batch.
+        results = pool.imap(_read_one, sources, chunksize=4)
+    try:
+        for n, (source, (warnings, outcome)) in enumerate(zip(sources, results), 1):
+            for where, message, skipped in warnings:
+                warn(where, message, skipped=skipped)
+            if progress:
+                progress(n)
+            yield source, outcome
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+            safety.__exit__(None, None, None)
+
+
+def _read_one(source: Source):
+    warnings: list[tuple[str, str, bool]] = []
+
+    def collect(where, message, skipped=False):
+        warnings.append((where, message, skipped))
+
+    try:
+        return warnings, read_source(source, collect)
+    except DocumentError as e:
+        return warnings, e
+    except (MemoryError, RecursionError) as e:
+        return warnings, DocumentError(f"too large or too deeply nested to read "
+                                       f"({e.__class__.__name__})")
+    except Exception as e:  # a reader's bug must cost one file, not the run
+        if os.environ.get("SEARCHKIT_DEBUG"):
+            raise
+        return warnings, DocumentError(f"cannot read ({e.__class__.__name__}: {e})")
+
+
+# ------------------------------------------------------------------------ OCR
+
+def ocr_documents(docs: list[Document], folder: str, warn: Warn, procs: int | None,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Fill in the text of the scanned pages of ``docs`` (each the document of
+    a PDF file on disk, not an attachment), from the cache or by OCR; return
+    how many pages were OCRed now."""
+    from searchkit.documents import ocr
+
+    wanted = [doc for doc in docs if doc.scanned and doc.type == "pdf" and os.path.isfile(doc.path)]
+    if not wanted:
+        return 0
+    engine = ocr.engine_signature()
+    cache = OcrCache(folder)
+    try:
+        todo: list[tuple[str, int]] = []
+        found: dict[tuple[str, int], str] = {}
+        keys: dict[str, str] = {}
+        for doc in wanted:
+            keys[doc.path] = key = f"{_file_digest(doc.path)}:{engine}"
+            for page in doc.scanned:
+                text = cache.get(key, page)
+                if text is None:
+                    todo.append((doc.path, page))
+                else:
+                    found[(doc.path, page)] = text
+        failed: dict[tuple[str, int], str] = {}
+        for n, (task, outcome) in enumerate(zip(todo, _ocr_pages(todo, procs)), 1):
+            if progress:
+                progress(n, len(todo))
+            if isinstance(outcome, str):
+                found[task] = outcome
+                cache.put(keys[task[0]], task[1], outcome)
+            else:
+                failed[task] = outcome
+                warn(task[0], f"page {task[1]}: OCR failed ({outcome})")
+        cache.commit()
+    finally:
+        cache.close()
+    for doc in wanted:
+        pages = split_pages(doc)
+        for page in doc.scanned:
+            if (doc.path, page) in found:
+                pages[page - 1] = found[(doc.path, page)]
+        doc.text, doc.pages = join_pages(pages)
+        doc.scanned = [page for page in doc.scanned if (doc.path, page) not in found]
+        if doc.title_in_text:
+            doc.title = _first_line(doc.text) or doc.title
+    return len(todo) - len(failed)
+
+
+def split_pages(doc: Document) -> list[str]:
+    starts = doc.pages or [0]
+    ends = [start - len(PAGE_SEPARATOR) for start in starts[1:]] + [len(doc.text)]
+    return [doc.text[start:end] for start, end in zip(starts, ends)]
+
+
+def _first_line(text: str) -> str:
+    from searchkit.documents.registry import _first_line as first
+    return first(text)
+
+
+def _ocr_pages(tasks: list[tuple[str, int]], procs: int | None):
+    if not tasks:
+        return iter(())
+    procs = min(procs or os.cpu_count() or 1, len(tasks))
+    if procs < 2:
+        return map(_ocr_one, tasks)
+    return _pooled(tasks, procs)
+
+
+def _pooled(tasks, procs):
+    import multiprocessing
+
+    from searchkit.writer import worker_safety
+
+    with worker_safety(), multiprocessing.get_context("fork").Pool(
+            procs, initializer=_one_thread) as pool:
+        yield from pool.imap(_ocr_one, tasks)
+
+
+def _one_thread() -> None:
+    # Tesseract would start a thread per core in every worker: one each, and
+    # the pages run side by side instead.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _ocr_one(task: tuple[str, int]):
+    from searchkit.documents import ocr
+
+    path, page = task
+    try:
+        return ocr.ocr_page(path, page)
+    except DocumentError as e:
+        return e
+    except Exception as e:
+        return DocumentError(f"{e.__class__.__name__}: {e}")
+
+
+def _file_digest(path: str) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class OcrCache:
+    """OCR results per page, kept in the index folder: (file content + engine, page) -> text."""
+
+    def __init__(self, folder: str):
+        from searchkit import sqlitedb
+
+        self._db = sqlitedb.connect(os.path.join(folder, OCR_FILENAME), True)
+        self._db.execute("CREATE TABLE IF NOT EXISTS pages (key TEXT NOT NULL, page INTEGER NOT "
+                         "NULL, text TEXT NOT NULL, PRIMARY KEY (key, page))")
+
+    def get(self, key: str, page: int) -> str | None:
+        row = self._db.execute("SELECT text FROM pages WHERE key = ? AND page = ?",
+                               (key, page)).fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, page: int, text: str) -> None:
+        try:
+            self._db.execute("INSERT OR REPLACE INTO pages (key, page, text) VALUES (?, ?, ?)",
+                             (key, page, text))
+            self._db.commit()  # page by page: an interrupted run keeps what it OCRed
+        except sqlite3.Error:
+            pass  # a cache: a full disk costs a re-OCR next time, not this run
+
+    def commit(self) -> None:
+        try:
+            self._db.commit()
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        self._db.close()
