@@ -119,7 +119,7 @@ class QueryBuilder:
 
         if self._parser is None:
             self._parser = parser.make_parser(self.schema, self.expander, self.boosts)
-        q = parser.parse(self._parser, text).accept(_fix_node).normalize()
+        q = as_filters(parser.parse(self._parser, text).accept(_fix_node).normalize())
         for node in _walk(q):
             if isinstance(node, (query.Prefix, query.Wildcard)):
                 literal = re.split(r"[*?]", node.text, maxsplit=1)[0]
@@ -177,6 +177,33 @@ def _fix_node(node):
         return query.TermRange("date", node.start, node.end + "\uffff", node.startexcl,
                                node.endexcl, boost=node.boost)
     return node
+
+
+# Metadata fields narrow a search down rather than add to it.
+FILTER_FIELDS = frozenset({"type", "author", "date", "id"})
+
+
+def as_filters(q):
+    """``wojna type:pdf date:2022`` means the PDFs of 2022 about war, not
+    anything about war or any PDF: the metadata clauses of a query's top
+    level become filters that every hit must pass (two values of one field:
+    either will do), and score nothing, so they do not change the ranking."""
+    if type(q) is not query.Or:
+        return q
+    filters: dict[str, list] = {}
+    rest = []
+    for child in q.subqueries:
+        names = {getattr(leaf, "fieldname", None) for leaf in _walk(child) if leaf.is_leaf()}
+        if len(names) == 1 and names <= FILTER_FIELDS:
+            filters.setdefault(names.pop(), []).append(child)
+        else:
+            rest.append(child)
+    if not filters or not rest:
+        return q
+    clauses = [query.Or(rest, boost=q.boost).normalize()]
+    for parts in filters.values():
+        clauses.append(query.ConstantScoreQuery(query.Or(parts).normalize(), 0.0))
+    return query.And(clauses)
 
 
 def _only_excludes(q, text: str) -> bool:

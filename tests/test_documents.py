@@ -41,6 +41,40 @@ def test_invalid_utf8_bytes_are_replaced_with_a_warning():
     assert "invalid UTF-8" in warning
 
 
+def test_utf8_with_as_many_broken_bytes_as_polish_letters_stays_utf8(make_index):
+    # Three valid multi-byte letters (ł, ę, ó) against three broken bytes: the
+    # valid sequences are the evidence, not the count of each.
+    data = b"Tekst z b\xc5\x82\xc4\x99dem \xff\xfe w \x80 srodku; poprawne: kr\xc3\xb3lewski."
+    text, warning = decode(data)
+    assert "błędem" in text and "królewski" in text and text.count("\ufffd") == 3
+    assert "invalid UTF-8" in warning
+    from searchkit.search import Searcher
+    with Searcher(make_index({"zepsuty.txt": b"Tytul\n\n" + data})) as s:
+        assert [h.id for h in s.search("królewski").hits] == ["zepsuty.txt"]
+
+
+@pytest.mark.parametrize("encoding", ["cp1250", "iso-8859-2"])
+def test_real_polish_paragraphs_in_8_bit_encodings_are_not_taken_for_utf8(encoding):
+    import gzip
+    import json
+
+    from conftest import SHARED, require_shared
+    path = require_shared(SHARED / "data" / "wikisource" / "paragraphs.jsonl.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for _, line in zip(range(2000), f)]
+    wrong = [t for t in texts if t.isascii() is False and _encodable(t, encoding)
+             and decode(t.encode(encoding))[0] != t]
+    assert wrong == []
+
+
+def _encodable(text, encoding):
+    try:
+        text.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def test_a_few_nul_bytes_are_removed_with_a_warning():
     text, warning = decode(("ala ma kota " * 50).encode() + b"\x00")
     assert "\x00" not in text

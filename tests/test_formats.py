@@ -86,7 +86,7 @@ def test_a_sentence_is_found_in_every_format_and_the_pdf_hit_cites_its_page(shar
     if shutil.which("antiword"):
         assert "audacity-manual.doc" in hits
     # e-mail 03 carries the manual as an attachment: its own document
-    assert "03-multipart-html-with-docx-attachment.eml/audacity-manual.docx" in hits
+    assert "03-multipart-html-with-docx-attachment.eml/Podręcznik Audacity.docx" in hits
     pdf = hits["audacity-manual.pdf"]
     pages = {p["page"] for p in pdf["passages"] if K01 in " ".join(p["text"].split())}
     assert pages and None not in pages
@@ -114,7 +114,7 @@ def test_every_known_sentence_is_found_where_the_data_says(shared_index):
 
 def test_show_prints_one_page(shared_index):
     folder, _ = shared_index
-    page = json.loads(sk("search", f'"{K01}"', "--index", folder, "--json", "type:pdf").stdout
+    page = json.loads(sk("search", f'"{K01}" type:pdf', "--index", folder, "--json").stdout
                       .splitlines()[0])["passages"][0]["page"]
     r = sk("show", "audacity-manual.pdf", "--page", str(page), "--index", folder)
     assert r.returncode == 0
@@ -130,11 +130,14 @@ def test_show_prints_one_page(shared_index):
     assert bad.returncode == 2 and "no pages" in bad.stderr
 
 
-def test_type_author_and_date_fields(shared_index):
+def test_type_author_and_date_fields_narrow_a_search_down(shared_index):
     folder, _ = shared_index
     r = sk("search", "Audacity type:pdf", "--index", folder, "--json", "-n", "50")
     formats = {h["format"] for h in jsonl(r.stdout) if h["type"] == "hit"}
     assert formats == {"pdf"}
+    r = sk("search", "Audacity type:pdf type:DOCX", "--index", folder, "--json", "-n", "50")
+    formats = {h["format"] for h in jsonl(r.stdout) if h["type"] == "hit"}
+    assert formats == {"pdf", "docx"}  # two values of one field: either
     r = sk("search", "type:email", "--index", folder, "-l", "-n", "50")
     assert len(r.stdout.split()) >= 7
     # e-mail 04's sender, only in its headers (k12)
@@ -178,7 +181,7 @@ def test_page_numbers_of_a_long_pdf_survive_its_split_into_parts(tmp_path, monke
 
     # Parts of a few pages each, so that page starts fall on part boundaries.
     monkeypatch.setattr(searchkit.index, "PART_CHARS", 300)
-    pages = [f"Strona {n}. " + "Zwykłe zdanie bez znaczenia. " * 5 +
+    pages = [f"Strona {n}. " + "Zwykle zdanie bez znaczenia. " * 5 +
              ("Tu jest Kazachstan." if n == 17 else "") for n in range(1, 41)]
     docs = tmp_path / "docs"
     docs.mkdir()

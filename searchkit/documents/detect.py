@@ -33,8 +33,9 @@ def detect(blob: Blob, hint: str = "") -> str | None:
     if head.startswith(_ZIP):
         return _zip_kind(blob, hint)
     if head.startswith(_OLE2):
-        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in \
-                blob.head(1 << 16):
+        # A password-protected DOCX is an OLE2 file too, holding the encrypted zip.
+        from searchkit.documents.docx import is_encrypted_ooxml
+        if is_encrypted_ooxml(head, blob):
             raise EncryptedError("encrypted Office document: needs a password")
         return "doc"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
@@ -45,7 +46,8 @@ def detect(blob: Blob, hint: str = "") -> str | None:
         return "text"  # the name says plain text: markup inside is the text
     if head.startswith(b"From ") and _MBOX_FROM.match(head) and _is_mail(
             head[_MBOX_FROM.match(head).end():]):
-        return "mbox"
+        # one message saved with its envelope line is still one message
+        return "eml" if hint == "eml" else "mbox"
     if _is_mail(head):
         return "eml"
     body = head.lstrip(b"\xef\xbb\xbf")

@@ -60,13 +60,29 @@ def read_source(source: Source, warn: Warn) -> list[Document]:
         if depth >= MAX_NESTING:
             raise DocumentError("attachments nested too deep")
         inner = Context(warn=file_warn, nested=lambda b: nested(b, depth + 1), depth=depth + 1)
-        return extract_blob(blob, inner)
+        return _contained(extract_blob(blob, inner))
 
     ctx = Context(warn=file_warn, nested=nested)
     blob = Blob(name=source.path, path=source.path)
     base = source.text_id()
     return [to_document(item, base, source.path)
             for item in extract_blob(blob, ctx, hint=source.kind)]
+
+
+def _contained(items: Iterator[Extracted]) -> Iterator[Extracted]:
+    """An attachment's reader failing in any way costs the attachment, not the
+    message around it."""
+    try:
+        yield from items
+    except DocumentError:
+        raise
+    except (MemoryError, RecursionError) as e:
+        raise DocumentError(f"too large or too deeply nested ({e.__class__.__name__})") from None
+    except Exception as e:
+        import os
+        if os.environ.get("SEARCHKIT_DEBUG"):
+            raise
+        raise DocumentError(f"cannot read ({e.__class__.__name__}: {e})") from None
 
 
 def to_document(item: Extracted, base_id: str, path: str) -> Document:
