@@ -26,6 +26,11 @@ libraries  (``--compare-libraries``) the PDF libraries the reader could use, eac
            collapsed -- in the library's raw text, and after searchkit's clean-up (which
            joins line-end hyphenation), which is what a choice of library decides -- and
            the share of pdftotext's words its text has.
+indexing   (``--index-copies N``, default 20) a folder of N copies of each shared PDF
+           indexed by ``searchkit index`` (a fresh process, all cores), beside the same
+           documents' extracted text written as ``.txt`` files and indexed the same way,
+           plus the time to extract that text (one process, serial).  The target:
+           indexing the PDFs costs no more than indexing the text plus extracting it.
 formats    ``searchkit.documents.registry.extract(path)`` on every file of the folder: any
            format with a reader, documents and characters out, median time, MB/s.  Skipped
            when the registry does not import; a file whose reader is not written yet shows
@@ -304,6 +309,64 @@ def formats_section(files: list[Path], data: Path, reps: int) -> list[str]:
             table(["file", "type", "docs", "chars", "ms", "MB/s", "error"], rows)]
 
 
+def indexing_section(pdfs: list[Path], copies: int, reps: int) -> list[str]:
+    """Index N copies of the PDFs, and the same text as .txt files: the time
+    the PDFs cost beyond the text's indexing must not exceed their extraction."""
+    from searchkit.documents import extract
+
+    exe = str(Path(sys.executable).parent / "searchkit")
+    pdfs = [p for p in pdfs if any(doc.text.strip() for doc in extract(str(p)))]  # not scans
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pdf_dir, txt_dir = tmp / "pdf", tmp / "txt"
+        pdf_dir.mkdir()
+        txt_dir.mkdir()
+        chars = 0
+        for n in range(copies):
+            for pdf in pdfs:
+                name = f"{pdf.stem}-{n:03d}"
+                shutil.copyfile(pdf, pdf_dir / f"{name}.pdf")
+                for doc in extract(str(pdf)):
+                    # the title line first, as a text file's title is read
+                    (txt_dir / f"{name}.txt").write_text(f"{doc.title}\n\n{doc.text}",
+                                                        encoding="utf-8")
+                    chars += len(doc.text)
+        mb = sum(p.stat().st_size for p in pdf_dir.iterdir()) / 1e6
+        text_mb = sum(p.stat().st_size for p in txt_dir.iterdir()) / 1e6
+        files = sorted(pdf_dir.iterdir())
+
+        def index(folder: Path) -> None:
+            target = tmp / f"ix-{folder.name}"
+            shutil.rmtree(target, ignore_errors=True)
+            done = subprocess.run([exe, "index", str(folder), "--index", str(target)],
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"searchkit index {folder} failed: {done.stderr}")
+
+        def extract_all() -> None:
+            for path in files:
+                extract(str(path))
+
+        times = {"pdf": [], "txt": [], "extract": []}
+        for rep in range(reps):
+            order = [("pdf", index, pdf_dir), ("txt", index, txt_dir),
+                     ("extract", lambda _: extract_all(), None)]
+            for name, fn, arg in (order if rep % 2 == 0 else order[::-1]):
+                times[name].append(timed(fn, arg)[0])
+        pdf_s, txt_s, ext_s = (statistics.median(times[k]) for k in ("pdf", "txt", "extract"))
+    rows = [["index the PDFs", f"{pdf_s:.2f} s", num(text_mb / pdf_s, 2)],
+            ["index the same text as .txt", f"{txt_s:.2f} s", num(text_mb / txt_s, 2)],
+            ["extract the text (1 process)", f"{ext_s:.2f} s", num(text_mb / ext_s, 2)],
+            [".txt + extraction", f"{txt_s + ext_s:.2f} s", num(text_mb / (txt_s + ext_s), 2)]]
+    verdict = "met" if pdf_s <= txt_s + ext_s else "MISSED"
+    return [f"{len(files)} PDFs ({copies} copies of each shared PDF), {mb:.1f} MB of PDF, "
+            f"{text_mb:.1f} MB of extracted text ({chars:,} characters); medians of {reps} "
+            "fresh `searchkit index` runs (wall, all cores).", "",
+            table(["", "wall", "extracted MB/s"], rows), "",
+            f"Target: indexing the PDFs <= indexing the text + extracting it: {pdf_s:.2f} s vs "
+            f"{txt_s + ext_s:.2f} s ({pdf_s / (txt_s + ext_s):.2f}x): {verdict}"]
+
+
 def read_known(data: Path) -> list[tuple[str, str, set[str]]]:
     known = []
     lines = (data / "known-sentences.tsv").read_text(encoding="utf-8").splitlines()
@@ -325,6 +388,8 @@ def main(argv=None) -> int:
                         help="also compare pypdfium2, pdfminer.six, pypdf and pdftotext")
     parser.add_argument("--no-formats", action="store_true",
                         help="leave out the every-format section")
+    parser.add_argument("--index-copies", type=int, default=20, metavar="N",
+                        help="PDF copies in the indexing comparison (0: leave it out)")
     args = parser.parse_args(argv)
     if args.reps < 1:
         parser.error("--reps must be at least 1")
@@ -355,6 +420,10 @@ def main(argv=None) -> int:
     if args.compare_libraries:
         out += ["", "## PDF libraries compared", ""] + libraries_section(
             pdfs, read_known(data), data, args.reps)
+    if args.index_copies:
+        info(f"indexing: {args.index_copies} copies of each PDF, and their text as .txt")
+        out += ["", "## Indexing PDFs beside indexing their text", ""] + indexing_section(
+            pdfs, args.index_copies, max(1, min(args.reps, 3)))
     if not args.no_formats:
         info("formats: registry.extract on every file")
         out += ["", "## Every format (registry.extract)", ""] + formats_section(
