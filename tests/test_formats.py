@@ -8,6 +8,7 @@ runs the installed command on real documents, as a user would.
 from __future__ import annotations
 
 import csv
+import os
 import json
 import shutil
 import subprocess
@@ -193,3 +194,64 @@ def test_page_numbers_of_a_long_pdf_survive_its_split_into_parts(tmp_path, monke
         doc = s.document("gruby.pdf")
         assert len(doc.pages) == 40
         assert all(doc.page(n).startswith(f"Strona {n}.") for n in range(1, 41))
+
+
+# ------------------------------------------------------------------ OCR
+
+def require_ocr():
+    from searchkit.documents import ocr
+    missing = ocr.unavailable()
+    if missing:
+        pytest.skip(missing)
+
+
+@pytest.fixture
+def scan_folder(tmp_path):
+    require_shared(DOCUMENTS)
+    folder = tmp_path / "skany"
+    folder.mkdir()
+    shutil.copyfile(DOCUMENTS / "scanned" / "audacity-manual-scan.pdf", folder / "skan.pdf")
+    return folder
+
+
+def test_ocr_makes_a_scan_searchable_and_never_reads_a_page_twice(tmp_path, scan_folder,
+                                                                   monkeypatch):
+    require_ocr()
+    index = str(tmp_path / "index")
+    first = sk("index", str(scan_folder), "--index", index)
+    assert first.returncode == 0 and "--ocr" in first.stderr
+    assert sk("search", f'"{K01}"', "--index", index).returncode == 1
+    info = json.loads(sk("info", "--index", index, "--json").stdout)
+    assert info["files_with_pages_without_text"] == 1
+    # the file has not changed, but it has pages waiting for OCR: --ocr reads it again
+    done = sk("index", str(scan_folder), "--index", index, "--ocr")
+    assert done.returncode == 0, done.stderr
+    assert "1 updated" in done.stderr and "note:" not in done.stderr
+    hit = jsonl(sk("search", f'"{K01}"', "--index", index, "--json").stdout)[0]
+    assert hit["id"] == "skan.pdf" and hit["passages"][0]["page"] == 1
+    assert json.loads(sk("info", "--index", index, "--json").stdout)[
+        "files_with_pages_without_text"] == 0
+
+    # A rebuild finds every page in the index's OCR cache: no OCR runs at all.
+    from searchkit.documents import ocr
+    from searchkit.index import update
+
+    def no_ocr(path, page):
+        raise AssertionError("OCR ran again")
+
+    monkeypatch.setattr(ocr, "ocr_page", no_ocr)
+    summary = update(index, [str(scan_folder)], warn=lambda *a, **k: None, ocr=True,
+                     rebuild=True)
+    assert summary.ocr_pages == 0 and summary.documents == 1 and not summary.scanned
+    hit = jsonl(sk("search", f'"{K01}"', "--index", index, "--json").stdout)[0]
+    assert hit["passages"][0]["page"] == 1
+
+
+def test_ocr_without_tesseract_is_one_line_and_status_2(tmp_path, scan_folder):
+    env = dict(os.environ, TESSDATA_PREFIX=str(tmp_path / "nowhere"))
+    done = subprocess.run([searchkit_command(), "index", str(scan_folder), "--index",
+                           str(tmp_path / "index"), "--ocr"], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "tesseract-ocr-pol" in done.stderr
+    assert not (tmp_path / "index").exists()  # nothing was started
