@@ -21,8 +21,10 @@ from typing import Callable, Iterable, Iterator
 from searchkit.documents import Document, DocumentError, Source, Warn, read_source
 from searchkit.documents.model import PAGE_SEPARATOR, join_pages
 
-# Below this many files a pool costs more than it saves.
+# A pool costs a fork per core: worth it from this many files, or from this
+# many bytes (a few long PDFs), whichever comes first.
 PARALLEL_MIN_FILES = 16
+PARALLEL_MIN_BYTES = 2_000_000
 
 OCR_FILENAME = "ocr.sqlite"
 
@@ -32,7 +34,9 @@ def read_all(sources: list[Source], warn: Warn, procs: int | None,
              ) -> Iterator[tuple[Source, list[Document] | DocumentError]]:
     """(source, its documents or the reason it was skipped), in ``sources`` order."""
     procs = procs or os.cpu_count() or 1
-    if procs < 2 or len(sources) < PARALLEL_MIN_FILES:
+    if procs < 2 or len(sources) < 2 or (
+            len(sources) < PARALLEL_MIN_FILES
+            and sum(s.size for s in sources) < PARALLEL_MIN_BYTES):
         results: Iterable = map(_read_one, sources)
         pool = None
     else:

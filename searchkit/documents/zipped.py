@@ -61,7 +61,7 @@ class Zip:
                     if self.read_bytes > self.limit:
                         raise DocumentError(
                             f"{self.what} inflates to more than {self.limit >> 20} MB "
-                            "(a zip bomb?); skipped")
+                            "(a zip bomb?)")
                     out += chunk
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
             raise DocumentError(f"not a valid {self.what} (damaged member {name}: {e})") from None
