@@ -59,26 +59,19 @@ def word_recall(truth: str, found: str) -> float:
     return sum(min(n, got[w]) for w, n in expected.items()) / sum(expected.values())
 
 
-def command_ocr(path: str, page: int) -> str:
-    """The alternative: the ``tesseract`` command (ocr.py's fallback engine)."""
-    prefer = ocr.PREFER
-    ocr.PREFER = ("command",)
-    try:
-        return ocr.ocr_page(path, page)
-    finally:
-        ocr.PREFER = prefer
+def with_engine(name: str):
+    """ocr.ocr_page with one engine: "tesserocr" (the library) or "command"."""
+    def run(path: str, page: int) -> str:
+        prefer = ocr.PREFER
+        ocr.PREFER = (name,)
+        try:
+            return ocr.ocr_page(path, page)
+        finally:
+            ocr.PREFER = prefer
+    return run
 
 
-def library_ocr(path: str, page: int) -> str:
-    prefer = ocr.PREFER
-    ocr.PREFER = ("tesserocr",)
-    try:
-        return ocr.ocr_page(path, page)
-    finally:
-        ocr.PREFER = prefer
-
-
-ENGINES = {"tesserocr": library_ocr, "command": command_ocr}
+ENGINES = {"tesserocr": with_engine("tesserocr"), "command": with_engine("command")}
 
 
 def versions(engine: str) -> str:

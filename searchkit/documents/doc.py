@@ -17,7 +17,8 @@ from typing import Iterator
 
 import olefile
 
-from searchkit.documents.docx import single_line, tidy
+from searchkit.documents.cleaning import single_line, tidy
+from searchkit.documents.docx import OFFICE_EARLIEST
 from searchkit.documents.model import Blob, Context, DocumentError, EncryptedError, Extracted
 
 ANTIWORD_TIMEOUT = 120  # seconds; antiword reads the 714 KB manual in a few ms
@@ -90,7 +91,7 @@ def _ole_metadata(blob: Blob) -> dict[str, str]:
     codepage = (props.codepage or 1252) & 0xFFFF
     meta = {key: _string(getattr(props, key), codepage) for key in ("title", "author")}
     # An unset time reads as 1601-01-01 (FILETIME zero).
-    dates = [t for t in (props.create_time, props.last_saved_time) if t and t.year >= 1900]
+    dates = [t for t in (props.create_time, props.last_saved_time) if t and t.year >= OFFICE_EARLIEST]
     if dates:
         meta["date"] = dates[0].strftime("%Y-%m-%d")
     return meta

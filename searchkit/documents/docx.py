@@ -13,20 +13,20 @@ and text boxes out of the text.  Parts are streamed (iterparse), each
 paragraph dropped once read: a 48 MB document.xml peaks at 150 MB of memory,
 against 630 MB parsed whole.
 
-``tidy``, ``single_line`` and ``iso_date`` are shared by the other office
-readers (odt, rtf, doc).
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
-import re
-import unicodedata
 from typing import Iterator
 from xml.etree import ElementTree
 
+from searchkit.documents.cleaning import iso_date, single_line, tidy
 from searchkit.documents.model import Blob, Context, DocumentError, EncryptedError, Extracted
+
+# Office writes 1601-01-01 (or 0000) for "no date".
+OFFICE_EARLIEST = 1900
 from searchkit.documents.zipped import Zip
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -91,7 +91,8 @@ def read(blob: Blob, ctx: Context) -> Iterator[Extracted]:
         meta = _core(z, ctx)
     text = tidy("\n\n".join([body, *extra]))
     yield Extracted(text=text, title=meta["title"], author=meta["creator"] or None,
-                    date=iso_date(meta["created"]) or iso_date(meta["modified"]), type="docx")
+                    date=iso_date(meta["created"], OFFICE_EARLIEST)
+                    or iso_date(meta["modified"], OFFICE_EARLIEST), type="docx")
 
 
 def _text(data: bytes) -> str:
@@ -196,46 +197,3 @@ def is_encrypted_ooxml(head: bytes, blob: Blob) -> bool:
             return ole.exists("EncryptedPackage")
     except Exception:  # olefile fails on damaged files in many ways: not encrypted, then
         return False
-
-
-# ------------------------------------------------------- shared by office readers
-
-# Control characters and invisible ones (a soft hyphen: the word goes on after it).
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff]+")
-_WIDE_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_LINE_ENDS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # as str.splitlines
-_SPACES = re.compile(r" {2,}")
-_EDGE_SPACES = re.compile(r" *\n *")
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
-def tidy(text: str) -> str:
-    """Extracted text as searchkit keeps it: NFC, no control characters or
-    invisible spaces, single spaces, at most one blank line between paragraphs."""
-    text = _WIDE_SPACES.sub(" ", _INVISIBLE.sub("", _LINE_ENDS.sub("\n", text)))
-    text = _EDGE_SPACES.sub("\n", _SPACES.sub(" ", text))
-    return unicodedata.normalize("NFC", _BLANK_LINES.sub("\n\n", text).strip())
-
-
-def single_line(value: str) -> str:
-    """A metadata value as one tidy line."""
-    return unicodedata.normalize("NFC", " ".join(_INVISIBLE.sub("", value).split()))
-
-
-_DATE = re.compile(r"\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-
-
-def iso_date(value: str | None) -> str | None:
-    """ "2024-01-31T10:00:00Z" -> "2024-01-31", as precise as the value is;
-    None for an empty or implausible one (Office writes 1601 or 0000 for "none")."""
-    m = _DATE.match(value or "")
-    if not m:
-        return None
-    year, month, day = m.groups()
-    if not 1900 <= int(year) <= 9999:
-        return None
-    if not month or not 1 <= int(month) <= 12:
-        return year
-    if not day or not 1 <= int(day) <= 31:
-        return f"{year}-{month}"
-    return f"{year}-{month}-{day}"

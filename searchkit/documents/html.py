@@ -10,14 +10,13 @@ hundreds of unclosed <font> tags).
 from __future__ import annotations
 
 import codecs
-import datetime
 import re
 import unicodedata
-from email.utils import parsedate_tz
 from typing import Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
+from searchkit.documents.cleaning import iso_date
 from searchkit.documents.model import Blob, Context, DocumentError, Extracted
 from searchkit.documents.text import decode
 
@@ -259,39 +258,6 @@ def _date(meta: dict[str, str], tree: LexborHTMLParser) -> str | None:
     if node is not None:
         return iso_date(node.attributes.get("datetime") or node.text())
     return None
-
-
-_YMD = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?=$|[T\s])")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?=$|T)")
-_DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?=$|\s)")  # 15.01.2024, as Poles write
-
-
-def iso_date(value: str | None) -> str | None:
-    """An ISO 8601 date ("2024-01-15", "2024-01" or "2024") from the usual
-    ways of writing one, or None."""
-    value = (value or "").strip()
-    for pattern, (y, m, d) in ((_YMD, (1, 2, 3)), (_COMPACT, (1, 2, 3)), (_DMY, (3, 2, 1))):
-        match = pattern.match(value)
-        if match:
-            return _checked(match.group(y), match.group(m), match.group(d))
-    if re.search("[A-Za-z]", value):  # RFC 2822, as in Last-Modified
-        parsed = parsedate_tz(value)
-        if parsed:
-            return _checked(parsed[0], parsed[1], parsed[2])
-    return None
-
-
-def _checked(year, month, day) -> str | None:
-    try:
-        datetime.date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        return None
-    iso = f"{int(year):04d}"
-    if month:
-        iso += f"-{int(month):02d}"
-        if day:
-            iso += f"-{int(day):02d}"
-    return iso
 
 
 def read(blob: Blob, ctx: Context) -> Iterator[Extracted]:

@@ -20,7 +20,6 @@ import datetime
 import io
 import mimetypes
 import re
-import unicodedata
 from email import errors as email_errors
 from email.message import Message
 from email.parser import BytesParser
@@ -28,6 +27,7 @@ from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
 from typing import Iterator
 
+from searchkit.documents.cleaning import single_line, tidy
 from searchkit.documents.model import MAX_FILE_BYTES, Blob, Context, DocumentError, Extracted
 from searchkit.documents.text import decode
 
@@ -286,7 +286,7 @@ def _part_text(part: Message, ctype: str, reading: _Reading) -> str:
             return ""
     elif str(part.get_param("format", "")).lower() == "flowed":
         text = _unflow(text, str(part.get_param("delsp", "")).lower() == "yes")
-    return _clean(text)
+    return tidy(text)
 
 
 def _charset(part: Message) -> str | None:
@@ -368,7 +368,7 @@ def _headers(msg: Message, reading: _Reading) -> dict[str, str]:
     out = {}
     for name, values in raw.items():
         if name in ("subject", "date"):
-            out[name] = _clean_line(_decode_words(values[0], reading))
+            out[name] = single_line(_decode_words(values[0], reading))
         else:
             out[name] = _addresses(values, reading)
     return out
@@ -396,9 +396,9 @@ def _addresses(values: list[str], reading: _Reading) -> str:
     does not parse as addresses, its decoded text as it is."""
     pairs = getaddresses(values)
     if pairs and all("@" in addr for _, addr in pairs):
-        return ", ".join(_clean_line(f"{_decode_words(name, reading)} <{addr}>" if name else addr)
+        return ", ".join(single_line(f"{_decode_words(name, reading)} <{addr}>" if name else addr)
                          for name, addr in pairs)
-    return _clean_line(", ".join(_decode_words(v, reading) for v in values))
+    return single_line(", ".join(_decode_words(v, reading) for v in values))
 
 
 def _decode_words(value: str, reading: _Reading) -> str:
@@ -489,7 +489,7 @@ def _filename(part: Message) -> str | None:
         return None
     name = _decode_words(_unfold(name), _Reading())
     name = re.split(r"[/\\]", name)[-1]
-    return _clean_line(name) or None
+    return single_line(name) or None
 
 
 def _unnamed(part: Message) -> str:
@@ -511,16 +511,4 @@ def _unique(name: str, used: set[str]) -> str:
 
 # ------------------------------------------------------------------------- text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
-
-def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _SPACES.sub(" ", _CONTROL.sub("", text))
-    text = "\n".join(line.strip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def _clean_line(text: str) -> str:
-    return " ".join(_clean(text).split())

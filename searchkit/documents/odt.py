@@ -22,7 +22,8 @@ import re
 from typing import Iterator
 from xml.etree import ElementTree
 
-from searchkit.documents.docx import iso_date, single_line, tidy
+from searchkit.documents.cleaning import iso_date, single_line, tidy
+from searchkit.documents.docx import OFFICE_EARLIEST
 from searchkit.documents.model import Blob, Context, DocumentError, EncryptedError, Extracted
 from searchkit.documents.zipped import Zip
 
@@ -66,7 +67,8 @@ def read(blob: Blob, ctx: Context) -> Iterator[Extracted]:
         meta = _meta(z, ctx)
     yield Extracted(text=tidy("\n\n".join(parts)), title=meta.get("title", ""),
                     author=meta.get("creator") or meta.get("initial-creator") or None,
-                    date=iso_date(meta.get("creation-date")) or iso_date(meta.get("date")),
+                    date=iso_date(meta.get("creation-date"), OFFICE_EARLIEST)
+                    or iso_date(meta.get("date"), OFFICE_EARLIEST),
                     type="odt")
 
 

@@ -18,6 +18,7 @@ from typing import Iterator
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from searchkit.documents.cleaning import single_line
 from searchkit.documents.model import Blob, Context, DocumentError, EncryptedError, Extracted
 
 # PDF's own header may follow up to 1 KB of junk (PDFium and poppler accept that).
@@ -82,7 +83,7 @@ def read(blob: Blob, ctx: Context) -> Iterator[Extracted]:
             raise DocumentError("damaged PDF: no page can be read")
         ctx.warn(f"damaged PDF: {len(lost)} of {len(pages)} pages unreadable ({_ranges(lost)})")
     yield Extracted(type="pdf", pages=pages, title=_title(title),
-                    author=_clean_line(author) or None, date=date, scanned=scanned)
+                    author=single_line(author) or None, date=date, scanned=scanned)
 
 
 def _open(source: str | bytes) -> pdfium.PdfDocument:
@@ -163,12 +164,8 @@ def _join(m: re.Match) -> str:
 
 
 def _title(value: str) -> str:
-    value = _clean_line(value)
+    value = single_line(value)
     return "" if _JUNK_TITLE.fullmatch(value) else value
-
-
-def _clean_line(value: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(_INVISIBLE.sub("", value).split()))
 
 
 def pdf_date(value: str) -> str | None:

@@ -21,7 +21,7 @@ import codecs
 import re
 from typing import Iterator
 
-from searchkit.documents.docx import single_line, tidy
+from searchkit.documents.cleaning import single_line, tidy
 from searchkit.documents.model import Blob, Context, DocumentError, Extracted
 
 _TOKEN = re.compile(
