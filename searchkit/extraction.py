@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from searchkit.documents import Document, DocumentError, Source, Warn, read_source
 from searchkit.documents.model import PAGE_SEPARATOR, join_pages
+from searchkit.documents.registry import first_line
 
 # A pool costs a fork per core: worth it from this many files, or from this
 # many bytes (a few long PDFs), whichever comes first.
@@ -32,35 +33,32 @@ OCR_FILENAME = "ocr.sqlite"
 def read_all(sources: list[Source], warn: Warn, procs: int | None,
              progress: Callable[[int], None] | None = None
              ) -> Iterator[tuple[Source, list[Document] | DocumentError]]:
-    """(source, its documents or the reason it was skipped), in ``sources`` order."""
+    """(source, its documents or the reason it was skipped), in ``sources`` order.
+    Close the generator (``contextlib.closing``) to stop the workers early."""
     procs = procs or os.cpu_count() or 1
     if procs < 2 or len(sources) < 2 or (
             len(sources) < PARALLEL_MIN_FILES
             and sum(s.size for s in sources) < PARALLEL_MIN_BYTES):
-        results: Iterable = map(_read_one, sources)
-        pool = None
-    else:
-        import multiprocessing
+        yield from _replayed(sources, map(_read_one, sources), warn, progress)
+        return
+    import multiprocessing
 
-        from searchkit.writer import worker_safety
+    from searchkit.writer import worker_safety
 
-        safety = worker_safety()
-        safety.__enter__()
-        pool = multiprocessing.get_context("fork").Pool(procs)
+    with worker_safety(), multiprocessing.get_context("fork").Pool(procs) as pool:
         # Small chunks: one slow PDF must not hold up a worker's whole batch.
-        results = pool.imap(_read_one, sources, chunksize=4)
-    try:
-        for n, (source, (warnings, outcome)) in enumerate(zip(sources, results), 1):
-            for where, message, skipped in warnings:
-                warn(where, message, skipped=skipped)
-            if progress:
-                progress(n)
-            yield source, outcome
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-            safety.__exit__(None, None, None)
+        # Leaving the block terminates the workers, however it is left.
+        yield from _replayed(sources, pool.imap(_read_one, sources, chunksize=4), warn,
+                             progress)
+
+
+def _replayed(sources, results, warn, progress):
+    for n, (source, (warnings, outcome)) in enumerate(zip(sources, results), 1):
+        for where, message, skipped in warnings:
+            warn(where, message, skipped=skipped)
+        if progress:
+            progress(n)
+        yield source, outcome
 
 
 def _read_one(source: Source):
@@ -85,40 +83,40 @@ def _read_one(source: Source):
 # ------------------------------------------------------------------------ OCR
 
 def ocr_documents(docs: list[Document], folder: str, warn: Warn, procs: int | None,
-                  progress: Callable[[int, int], None] | None = None) -> int:
+                  progress: Callable[[int, int], None] | None = None, run: bool = True) -> int:
     """Fill in the text of the scanned pages of ``docs`` (each the document of
-    a PDF file on disk, not an attachment), from the cache or by OCR; return
-    how many pages were OCRed now."""
-    from searchkit.documents import ocr
-
+    a PDF file on disk, not an attachment) from the index's cache, and with
+    ``run`` by OCR where the cache has none; return how many pages were OCRed."""
     wanted = [doc for doc in docs if doc.scanned and doc.type == "pdf" and os.path.isfile(doc.path)]
-    if not wanted:
+    if not wanted or not (run or os.path.exists(os.path.join(folder, OCR_FILENAME))):
         return 0
-    engine = ocr.engine_signature()
     cache = OcrCache(folder)
     try:
         todo: list[tuple[str, int]] = []
         found: dict[tuple[str, int], str] = {}
-        keys: dict[str, str] = {}
+        digests: dict[str, str] = {}
         for doc in wanted:
-            keys[doc.path] = key = f"{_file_digest(doc.path)}:{engine}"
+            digests[doc.path] = digest = _file_digest(doc.path)
             for page in doc.scanned:
-                text = cache.get(key, page)
+                text = cache.get(digest, page)
                 if text is None:
                     todo.append((doc.path, page))
                 else:
                     found[(doc.path, page)] = text
-        failed: dict[tuple[str, int], str] = {}
-        for n, (task, outcome) in enumerate(zip(todo, _ocr_pages(todo, procs)), 1):
-            if progress:
-                progress(n, len(todo))
-            if isinstance(outcome, str):
-                found[task] = outcome
-                cache.put(keys[task[0]], task[1], outcome)
-            else:
-                failed[task] = outcome
-                warn(task[0], f"page {task[1]}: OCR failed ({outcome})")
-        cache.commit()
+        done = 0
+        if run and todo:
+            from searchkit.documents import ocr
+
+            engine = ocr.engine_signature()
+            for n, (task, outcome) in enumerate(zip(todo, _ocr_pages(todo, procs)), 1):
+                if progress:
+                    progress(n, len(todo))
+                if isinstance(outcome, str):
+                    found[task] = outcome
+                    cache.put(digests[task[0]], task[1], outcome, engine)
+                    done += 1
+                else:
+                    warn(task[0], f"page {task[1]}: OCR failed ({outcome})")
     finally:
         cache.close()
     for doc in wanted:
@@ -129,19 +127,14 @@ def ocr_documents(docs: list[Document], folder: str, warn: Warn, procs: int | No
         doc.text, doc.pages = join_pages(pages)
         doc.scanned = [page for page in doc.scanned if (doc.path, page) not in found]
         if doc.title_in_text:
-            doc.title = _first_line(doc.text) or doc.title
-    return len(todo) - len(failed)
+            doc.title = first_line(doc.text) or doc.title
+    return done
 
 
 def split_pages(doc: Document) -> list[str]:
     starts = doc.pages or [0]
     ends = [start - len(PAGE_SEPARATOR) for start in starts[1:]] + [len(doc.text)]
     return [doc.text[start:end] for start, end in zip(starts, ends)]
-
-
-def _first_line(text: str) -> str:
-    from searchkit.documents.registry import _first_line as first
-    return first(text)
 
 
 def _ocr_pages(tasks: list[tuple[str, int]], procs: int | None):
@@ -192,33 +185,30 @@ def _file_digest(path: str) -> str:
 
 
 class OcrCache:
-    """OCR results per page, kept in the index folder: (file content + engine, page) -> text."""
+    """OCR results per page, kept in the index folder: (file content, page) ->
+    text.  Keyed by content alone: a page once read is never OCRed again,
+    whatever engine a later run has (the engine that read it is noted)."""
 
     def __init__(self, folder: str):
         from searchkit import sqlitedb
 
         self._db = sqlitedb.connect(os.path.join(folder, OCR_FILENAME), True)
-        self._db.execute("CREATE TABLE IF NOT EXISTS pages (key TEXT NOT NULL, page INTEGER NOT "
-                         "NULL, text TEXT NOT NULL, PRIMARY KEY (key, page))")
+        self._db.execute("CREATE TABLE IF NOT EXISTS pages (file TEXT NOT NULL, page INTEGER "
+                         "NOT NULL, text TEXT NOT NULL, engine TEXT NOT NULL, "
+                         "PRIMARY KEY (file, page))")
 
-    def get(self, key: str, page: int) -> str | None:
-        row = self._db.execute("SELECT text FROM pages WHERE key = ? AND page = ?",
-                               (key, page)).fetchone()
+    def get(self, file_digest: str, page: int) -> str | None:
+        row = self._db.execute("SELECT text FROM pages WHERE file = ? AND page = ?",
+                               (file_digest, page)).fetchone()
         return row[0] if row else None
 
-    def put(self, key: str, page: int, text: str) -> None:
+    def put(self, file_digest: str, page: int, text: str, engine: str) -> None:
         try:
-            self._db.execute("INSERT OR REPLACE INTO pages (key, page, text) VALUES (?, ?, ?)",
-                             (key, page, text))
+            self._db.execute("INSERT OR REPLACE INTO pages (file, page, text, engine) "
+                             "VALUES (?, ?, ?, ?)", (file_digest, page, text, engine))
             self._db.commit()  # page by page: an interrupted run keeps what it OCRed
         except sqlite3.Error:
             pass  # a cache: a full disk costs a re-OCR next time, not this run
-
-    def commit(self) -> None:
-        try:
-            self._db.commit()
-        except sqlite3.Error:
-            pass
 
     def close(self) -> None:
         self._db.close()

@@ -306,7 +306,10 @@ def _digest(doc: Document) -> str:
 
 def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=None, ocr=False,
           folder=""):
-    from searchkit.documents import DocumentError, find_sources
+    import contextlib
+
+    from searchkit.documents import Document, DocumentError, Source, find_sources
+    from searchkit.documents.model import NotADocument
     from searchkit.extraction import ocr_documents, read_all
     from searchkit.manifest import Changes, SourceRecord
 
@@ -343,23 +346,35 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=No
     owner = {doc_id: source for doc_id, (source, *_) in known_docs.items()
              if source not in changes.removed_sources and source not in changed_paths}
 
-    read = read_all(changed, warn, procs,
-                    (lambda n: progress("reading", n, len(changed))) if progress else None)
+    read: list[tuple[Source, list[Document]]] = []
+    with contextlib.closing(read_all(
+            changed, warn, procs,
+            (lambda n: progress("reading", n, len(changed))) if progress else None)) as results:
+        for source, docs in results:
+            if isinstance(docs, NotADocument):
+                continue  # no extension and not a document: passed over, as a .png is
+            if isinstance(docs, DocumentError):
+                # Keep what the index had from this file; the next run tries again.
+                warn(source.path, str(docs), skipped=True)
+                owner.update((doc_id, source.path)
+                             for doc_id in ids_by_source.get(source.path, ()))
+                continue
+            read.append((source, docs))
+    # Scanned pages: their text from the index's OCR cache, and with --ocr from
+    # Tesseract, all files' pages in one parallel pass.  Only a file's own
+    # pages: an attachment's are not a file the OCR can open.
+    scans = [doc for source, docs in read for doc in docs
+             if doc.scanned and doc.id == source.text_id()]
+    if scans:
+        summary.ocr_pages = ocr_documents(
+            scans, folder, warn, procs,
+            (lambda n, total: progress("OCR", n, total)) if progress else None, run=ocr)
+
     for source, docs in read:
-        if isinstance(docs, DocumentError):
-            # Keep what the index had from this file; the next run tries again.
-            warn(source.path, str(docs), skipped=True)
-            owner.update((doc_id, source.path) for doc_id in ids_by_source.get(source.path, ()))
-            continue
         own = source.text_id()
-        if ocr:
-            # The file's own scanned pages (an attachment's are not a file to open)
-            summary.ocr_pages += ocr_documents(
-                [doc for doc in docs if doc.id == own and doc.scanned], folder, warn, procs,
-                (lambda n, total: progress("OCR", n, total)) if progress else None)
         changes.sources[source.path] = SourceRecord(
             source.root, docs[0].type if docs else source.kind, source.mtime_ns, source.size,
-            scanned=sum(len(doc.scanned) for doc in docs))
+            scanned=sum(len(doc.scanned) for doc in docs if doc.id == own))
         now: set[str] = set()
         for doc in docs:
             first = owner.get(doc.id)
@@ -405,15 +420,16 @@ def split_parts(text: str, size: int = PART_CHARS) -> list[tuple[int, str]]:
     return parts
 
 
-def _part_pages(pages: list[int] | None, offset: int, length: int):
+def _part_pages(pages: list[int] | None, offset: int, length: int, last: bool):
     """The page a part starts on and where the later ones start in it (for a
-    passage's page number without reading the other parts)."""
+    passage's page number without reading the other parts).  The last part
+    also takes pages that start at the very end (blank last pages)."""
     if not pages:
         return None, None
     import bisect
 
     first = bisect.bisect_right(pages, offset)
-    end = bisect.bisect_left(pages, offset + length)
+    end = len(pages) if last else bisect.bisect_left(pages, offset + length)
     return max(first, 1), [start - offset for start in pages[first:end]]
 
 
@@ -445,13 +461,14 @@ def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: in
         for n, doc in enumerate(to_index, 1):
             if progress and (n % 100 == 0 or n == len(to_index)):
                 progress("indexing", n, len(to_index))
-            for number, (offset, part) in enumerate(split_parts(doc.text)):
+            parts = split_parts(doc.text)
+            for number, (offset, part) in enumerate(parts):
                 # The title counts as part of the text (measured: better than a
                 # separate field alone), once per document -- unless it is the
                 # text's own first line.
                 indexed = (f"{doc.title}\n{part}" if number == 0 and not doc.title_in_text
                            else part)
-                page, pages = _part_pages(doc.pages, offset, len(part))
+                page, pages = _part_pages(doc.pages, offset, len(part), number == len(parts) - 1)
                 writer.add_document(
                     id=doc.id, more="1" if number else None, part=number, offset=offset,
                     path=doc.path, date=doc.date, title=doc.title, type=doc.type,

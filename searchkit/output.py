@@ -170,11 +170,7 @@ def document_text(doc: StoredDocument, spans: list[tuple[int, int]], color: bool
             ("date", doc.date), ("pages", str(len(doc.pages)) if doc.pages else None),
             ("page", str(page) if page else None)]
     lines = [f"{(BOLD + k + RESET) if color else k}: {safe(v)}" for k, v in head if v]
-    text = doc.text
-    if page:
-        start = doc.pages[page - 1]
-        text = doc.page(page)
-        spans = [(s - start, e - start) for s, e in spans if start <= s and e <= start + len(text)]
+    text, spans = _page_of(doc, spans, page)
     return "\n".join(lines) + "\n\n" + mark(text, spans, color, keep_newlines=True) + "\n"
 
 
@@ -182,10 +178,7 @@ def document_json(doc: StoredDocument, spans: list[tuple[int, int]],
                   page: int | None = None) -> str:
     import json
 
-    text, start = doc.text, 0
-    if page:
-        start, text = doc.pages[page - 1], doc.page(page)
-        spans = [(s - start, e - start) for s, e in spans if start <= s and e <= start + len(text)]
+    text, spans = _page_of(doc, spans, page)
     obj = {"id": doc.id, "path": doc.path, "title": doc.title, "date": doc.date,
            "format": doc.type, "author": doc.author,
            "pages": len(doc.pages) if doc.pages else None}
@@ -193,6 +186,15 @@ def document_json(doc: StoredDocument, spans: list[tuple[int, int]],
         obj["page"] = page
     obj.update(text=text, matches=[{"start": s, "end": e, "text": text[s:e]} for s, e in spans])
     return json.dumps(obj, ensure_ascii=False) + "\n"
+
+
+def _page_of(doc: StoredDocument, spans: list[tuple[int, int]], page: int | None):
+    """The text to show (the whole, or one page) and the spans inside it."""
+    if not page:
+        return doc.text, spans
+    start, text = doc.page_span(page)
+    return text, [(s - start, e - start) for s, e in spans
+                  if start <= s and e <= start + len(text)]
 
 
 def stderr_line(message: str) -> None:

@@ -60,7 +60,7 @@ class _FoldPlugin(qparser.Plugin):
         for node in group:
             if isinstance(node, syntax.GroupNode):
                 out.append(self.expand(parser, node))
-            elif getattr(node, "fieldname", None) not in (None, "title"):
+            elif getattr(node, "fieldname", None) not in (None, "title", "author"):
                 out.append(node)
             elif isinstance(node, syntax.WordNode):
                 texts = self.expander.alternatives(node.text)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from whoosh import query
+from whoosh import matching, query
 
 from searchkit.analysis import STOPWORDS, diacritic_variants, fold, iter_words
 from searchkit.errors import SearchkitError
@@ -120,6 +120,7 @@ class QueryBuilder:
         if self._parser is None:
             self._parser = parser.make_parser(self.schema, self.expander, self.boosts)
         q = as_filters(parser.parse(self._parser, text).accept(_fix_node).normalize())
+        _check_types(q)
         for node in _walk(q):
             if isinstance(node, (query.Prefix, query.Wildcard)):
                 literal = re.split(r"[*?]", node.text, maxsplit=1)[0]
@@ -185,25 +186,85 @@ FILTER_FIELDS = frozenset({"type", "author", "date", "id"})
 
 def as_filters(q):
     """``wojna type:pdf date:2022`` means the PDFs of 2022 about war, not
-    anything about war or any PDF: the metadata clauses of a query's top
-    level become filters that every hit must pass (two values of one field:
-    either will do), and score nothing, so they do not change the ranking."""
-    if type(q) is not query.Or:
-        return q
+    anything about war or any PDF: the metadata clauses a query's words are
+    OR-ed with (at its top level, beside ``+word`` and ``-word`` too) become
+    filters that every hit must pass (two values of one field: either will
+    do), and score nothing, so they do not change the ranking."""
     filters: dict[str, list] = {}
-    rest = []
-    for child in q.subqueries:
-        names = {getattr(leaf, "fieldname", None) for leaf in _walk(child) if leaf.is_leaf()}
-        if len(names) == 1 and names <= FILTER_FIELDS:
-            filters.setdefault(names.pop(), []).append(child)
-        else:
-            rest.append(child)
-    if not filters or not rest:
+    rest = _without_filters(q, filters)
+    if not filters or rest is None:
         return q
-    clauses = [query.Or(rest, boost=q.boost).normalize()]
-    for parts in filters.values():
-        clauses.append(query.ConstantScoreQuery(query.Or(parts).normalize(), 0.0))
-    return query.And(clauses)
+    return query.And([rest] + [Filter(query.Or(parts).normalize()) for parts in filters.values()])
+
+
+class Filter(query.WrappingQuery):
+    """Documents must match ``child``, which adds nothing to their score.
+    (Whoosh's ConstantScoreQuery scores 1 when asked for 0, and passes its
+    child's scores through whenever the search needs match positions.)"""
+
+    def _rewrap(self, child):
+        return Filter(child)
+
+    def matcher(self, searcher, context=None):
+        m = self.child.matcher(searcher, context)
+        return m if isinstance(m, matching.NullMatcherClass) else _Unscored(m)
+
+
+class _Unscored(matching.WrappingMatcher):
+    def _replacement(self, newchild):
+        return _Unscored(newchild)
+
+    def supports_block_quality(self):
+        return False
+
+    def score(self):
+        return 0.0
+
+
+def _without_filters(q, filters: dict[str, list]):
+    """``q`` less the metadata clauses OR-ed in at its top level (added to
+    ``filters``); None if nothing else is left."""
+    if type(q) is query.Or:
+        rest = []
+        for child in q.subqueries:
+            name = _filter_field(child)
+            if name:
+                filters.setdefault(name, []).append(child)
+            else:
+                rest.append(child)
+        if len(rest) == len(q.subqueries):
+            return q
+        return query.Or(rest, boost=q.boost).normalize() if rest else None
+    if type(q) is query.AndNot:  # words -excluded: the filters are among the words
+        kept = _without_filters(q.a, filters)
+        return query.AndNot(kept, q.b) if kept is not None else None
+    if type(q) is query.AndMaybe:  # +required optional
+        required = _without_filters(q.a, filters)
+        name = _filter_field(q.b)
+        if name:
+            filters.setdefault(name, []).append(q.b)
+            optional = None
+        else:
+            optional = _without_filters(q.b, filters)
+        if required is None:
+            return optional
+        return query.AndMaybe(required, optional) if optional is not None else required
+    return q
+
+
+def _filter_field(q) -> str | None:
+    """The metadata field ``q`` is about, if it is about one alone."""
+    names = {getattr(leaf, "fieldname", None) for leaf in _walk(q) if leaf.is_leaf()}
+    return names.pop() if len(names) == 1 and names <= FILTER_FIELDS else None
+
+
+def _check_types(q) -> None:
+    """``type:`` names a format searchkit reads, or the query is a mistake."""
+    for leaf in _walk(q):
+        if getattr(leaf, "fieldname", None) == "type" and isinstance(leaf, query.Term):
+            from searchkit.documents.registry import TYPES
+            if leaf.text not in TYPES:
+                raise QueryError(f"unknown type {leaf.text!r} (types: {', '.join(TYPES)})")
 
 
 def _only_excludes(q, text: str) -> bool:

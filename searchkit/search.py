@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh import scoring
 
+from searchkit import whoosh_fixes  # noqa: F401  (applies them)
 from searchkit.analysis import STOPWORDS, bind, fold, iter_words
 from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, damaged, open_whoosh
@@ -91,14 +92,18 @@ class StoredDocument:
 
     def page(self, number: int) -> str | None:
         """The text of page ``number`` (1-based), None if there is no such page."""
+        return self.page_span(number)[1]
+
+    def page_span(self, number: int) -> tuple[int, str | None]:
+        """Where page ``number`` starts in ``text``, and its text."""
         if not self.pages or not 1 <= number <= len(self.pages):
-            return None
+            return 0, None
         from searchkit.documents.model import PAGE_SEPARATOR
 
         start = self.pages[number - 1]
         end = (self.pages[number] - len(PAGE_SEPARATOR) if number < len(self.pages)
                else len(self.text))
-        return self.text[start:end]
+        return start, self.text[start:end]
 
 
 class _TermScores:

@@ -168,3 +168,17 @@ def test_symlink_loop_is_reported_not_followed(tmp_path):
 def test_missing_path_is_an_error(tmp_path):
     with pytest.raises(DocumentError, match="no such file"):
         list(find_sources([str(tmp_path / "nope")], lambda w, m, skipped=False: None))
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_warning(tmp_path, make_index):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "dobry.txt").write_text("Tytuł\n\nTreść.", encoding="utf-8")
+    with open(os.path.join(os.fsencode(folder), b"z\xb3y.txt"), "wb") as f:  # cp1250 "zły"
+        f.write(b"Tekst")
+    warnings = []
+    found = [s.text_id() for s in find_sources(
+        [str(folder)], lambda w, m, skipped=False: warnings.append((w, m, skipped)))]
+    assert found == ["dobry.txt"]
+    [(where, message, skipped)] = warnings
+    assert skipped and "not valid UTF-8" in message and where.encode("utf-8")  # printable

@@ -131,6 +131,22 @@ def test_show_prints_one_page(shared_index):
     assert bad.returncode == 2 and "no pages" in bad.stderr
 
 
+def test_scanned_attachments_are_not_promised_to_ocr(tmp_path, scan_folder):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["Subject"] = "Jan <jan@example.org>", "Skan umowy"
+    message.set_content("W załączniku skan.")
+    message.add_attachment((scan_folder / "skan.pdf").read_bytes(), maintype="application",
+                           subtype="pdf", filename="skan.pdf")
+    (scan_folder / "skan.pdf").unlink()
+    (scan_folder / "list.eml").write_bytes(bytes(message))
+    done = sk("index", str(scan_folder), "--index", str(tmp_path / "index"))
+    assert done.returncode == 0 and "note:" not in done.stderr, done.stderr
+    ids = sk("search", "type:pdf", "--index", str(tmp_path / "index"), "-l").stdout.split()
+    assert ids == ["list.eml/skan.pdf"]
+
+
 def test_type_author_and_date_fields_narrow_a_search_down(shared_index):
     folder, _ = shared_index
     r = sk("search", "Audacity type:pdf", "--index", folder, "--json", "-n", "50")
@@ -144,6 +160,10 @@ def test_type_author_and_date_fields_narrow_a_search_down(shared_index):
     # e-mail 04's sender, only in its headers (k12)
     r = sk("search", "author:Świątek-Przykładowa", "--index", folder, "-l")
     assert "04-rfc2047-encoded-subject-and-from.eml" in r.stdout.split()
+    r = sk("search", "author:Swiatek", "--index", folder, "-l")  # typed without diacritics
+    assert "04-rfc2047-encoded-subject-and-from.eml" in r.stdout.split()
+    r = sk("search", "Audacity type:eml", "--index", folder)
+    assert r.returncode == 2 and "unknown type 'eml' (types: text, pdf" in r.stderr
     r = sk("search", "date:2024-01", "--index", folder, "-l", "-n", "50")
     assert "01-plain-utf8-quoted-printable.eml" in r.stdout.split()
 
@@ -173,6 +193,32 @@ def test_content_decides_the_format_not_the_name(tmp_path):
     assert hits["raport"]["passages"][0]["page"] == 1
     assert hits["notatka.pdf"]["format"] == "text"
     assert "zdjecie.png" not in hits
+
+
+def test_binary_files_without_an_extension_are_passed_over_without_a_word(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "program").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 4)
+    (docs / "obrazek").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    (docs / "README").write_text("Notatka o Kazachstanie.\n\nBez rozszerzenia.",
+                                 encoding="utf-8")
+    done = sk("index", str(docs), "--index", str(tmp_path / "index"))
+    assert done.returncode == 0, done.stderr
+    assert "program" not in done.stderr and "obrazek" not in done.stderr
+    assert sk("search", "Kazachstan", "--index", str(tmp_path / "index"), "-l").stdout == \
+        "README\n"
+
+
+def test_a_blank_last_page_is_still_a_page(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "raport.pdf").write_bytes(make_pdf(["Strona pierwsza.", "Strona druga.", ""]))
+    index = str(tmp_path / "index")
+    sk("index", str(docs), "--index", index)
+    doc = json.loads(sk("show", "raport.pdf", "--index", index, "--json").stdout)
+    assert doc["pages"] == 3
+    page = sk("show", "raport.pdf", "--page", "3", "--index", index)
+    assert page.returncode == 0 and "Strona" not in page.stdout.split("\n\n", 1)[1]
 
 
 def test_page_numbers_of_a_long_pdf_survive_its_split_into_parts(tmp_path, monkeypatch):
@@ -245,6 +291,13 @@ def test_ocr_makes_a_scan_searchable_and_never_reads_a_page_twice(tmp_path, scan
     assert summary.ocr_pages == 0 and summary.documents == 1 and not summary.scanned
     hit = jsonl(sk("search", f'"{K01}"', "--index", index, "--json").stdout)[0]
     assert hit["passages"][0]["page"] == 1
+    # An ordinary re-index of the touched file (no --ocr) reads it again and
+    # finds its pages' text in the cache: the document is as it was.
+    os.utime(scan_folder / "skan.pdf", (1, 1))
+    again = sk("index", str(scan_folder), "--index", index)
+    assert again.returncode == 0 and "1 unchanged" in again.stderr, again.stderr
+    assert "note:" not in again.stderr
+    assert sk("search", f'"{K01}"', "--index", index, "-l").stdout == "skan.pdf\n"
 
 
 def test_ocr_without_tesseract_is_one_line_and_status_2(tmp_path, scan_folder):

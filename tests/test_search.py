@@ -191,3 +191,47 @@ def test_sentences_do_not_end_at_abbreviations():
 def test_the_seed_passages_are_whole_sentences(searcher):
     texts = [p.text for p in searcher.search("ODKB").hits[0].passages]
     assert texts[1].startswith("– Mamy wątpliwości [dosł. „pytania”")
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dated")
+    (folder / "a.txt").write_text("date 2022-01 Wojna\n\nWojna i koperta.", encoding="utf-8")
+    (folder / "b.txt").write_text("date 2022-03 Wojna\n\nWojna bez niczego.", encoding="utf-8")
+    (folder / "c.txt").write_text("date 2021-05 Wojna\n\nDawna wojna.", encoding="utf-8")
+    (folder / "d.txt").write_text("date 2022-02 Pokój\n\nPokój i koperta.", encoding="utf-8")
+    from searchkit.index import update
+    index = folder.parent / "dated-index"
+    update(str(index), [str(folder)], warn=lambda *a, **k: None)
+    with Searcher(str(index)) as s:
+        yield s
+
+
+@pytest.mark.parametrize("query, ids", [
+    ("wojna date:2022", {"a.txt", "b.txt"}),          # a filter, not "or any 2022 document"
+    ("wojna -koperta date:2022", {"b.txt"}),          # beside an exclusion
+    ("+wojna date:2022", {"a.txt", "b.txt"}),         # beside a required word
+    ("+wojna date:2022 koperta", {"a.txt", "b.txt"}),
+    ("koperta date:2022-01 date:2022-02", {"a.txt", "d.txt"}),  # one field twice: either
+    ("date:2022", {"a.txt", "b.txt", "d.txt"}),       # alone: what it matches
+])
+def test_metadata_fields_narrow_a_search_down(dated, query, ids):
+    assert {h.id for h in dated.search(query, limit=20).hits} == ids
+
+
+def test_a_filter_does_not_change_the_ranking(dated):
+    plain = [(h.id, h.score) for h in dated.search("wojna koperta").hits if h.id != "c.txt"]
+    filtered = [(h.id, h.score) for h in dated.search("wojna koperta date:2022").hits]
+    assert filtered == [hit for hit in plain if hit[0] != "c.txt"]
+
+
+def test_an_excluded_word_excludes_whatever_document_comes_first(dated):
+    # Whoosh's AndNot skipped the excluded side only when both started on the
+    # same document: d.txt (koperta) comes before... a.txt here (koperta too).
+    assert {h.id for h in dated.search("wojna -koperta").hits} == {"b.txt", "c.txt"}
+    assert {h.id for h in dated.search("koperta -wojna").hits} == {"d.txt"}
+
+
+def test_unknown_type_names_the_types(dated):
+    with pytest.raises(QueryError, match=r"unknown type 'eml' \(types: text, pdf"):
+        dated.search("wojna type:eml")

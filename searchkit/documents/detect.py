@@ -53,7 +53,18 @@ def detect(blob: Blob, hint: str = "") -> str | None:
     body = head.lstrip(b"\xef\xbb\xbf")
     if _HTML.match(body) or (hint == "html" and b"<" in body[:1024]):
         return "html"
+    if hint == "" and not _looks_like_text(head):
+        return None  # a program, an image, an archive: nothing the name promised
     return "text"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16 with its BOM
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f\x1b")
+    return controls <= len(head) // 100
 
 
 def _is_mail(head: bytes) -> bool:

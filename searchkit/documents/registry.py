@@ -13,7 +13,7 @@ from typing import Iterator
 
 from searchkit.documents.detect import detect
 from searchkit.documents.model import (MAX_NESTING, Blob, Context, Document, DocumentError,
-                                       Extracted, Source, Warn, join_pages)
+                                       Extracted, NotADocument, Source, Warn, join_pages)
 from searchkit.documents.sources import kind_by_name
 
 # kind -> "module:function" (in this package)
@@ -44,9 +44,10 @@ def reader(kind: str):
 
 def extract_blob(blob: Blob, ctx: Context, hint: str | None = None) -> Iterator[Extracted]:
     """Detect what ``blob`` is and read it."""
-    kind = detect(blob, kind_by_name(blob.name) or "" if hint is None else hint)
+    hint = kind_by_name(blob.name) or "" if hint is None else hint
+    kind = detect(blob, hint)
     if kind is None:
-        raise DocumentError("not a format searchkit reads")
+        raise (NotADocument if hint == "" else DocumentError)("not a format searchkit reads")
     return reader(kind)(blob, ctx)
 
 
@@ -97,13 +98,14 @@ def to_document(item: Extracted, base_id: str, path: str) -> Document:
     # a JSON Lines record keeps what its author gave).
     from_text = not title and item.type != "text"
     if from_text:
-        title = _first_line(text)
+        title = first_line(text)
     return Document(id=doc_id, title=title, text=text, date=item.date, path=path,
                     line=item.line, type=item.type, author=item.author or None, pages=pages,
                     scanned=list(item.scanned), title_in_text=from_text)
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
+    """A title for a document without one: its first non-blank line."""
     for line in text.splitlines():
         line = line.strip()
         if line:

@@ -66,6 +66,12 @@ def _walk(folder: str, root: str, warn: Warn, ancestors: tuple) -> Iterator[Sour
         if entry.name.startswith("."):
             continue
         try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the file system holds that are not UTF-8
+            shown = os.fsencode(entry.path).decode("utf-8", "replace")
+            warn(shown, "name is not valid UTF-8 (rename it to index it)", skipped=True)
+            continue
+        try:
             st = entry.stat()  # follows symlinks
         except FileNotFoundError:
             warn(entry.path, "broken symbolic link", skipped=True)
