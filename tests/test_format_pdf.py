@@ -16,7 +16,7 @@ import pytest
 from conftest import SHARED, require_shared
 
 from searchkit.documents.model import Blob, Context, DocumentError, EncryptedError
-from searchkit.documents.pdf import MAX_PIXELS, clean, pdf_date, read, render_page_gray
+from searchkit.documents.pdf import clean, pdf_date, read
 
 DOCS = SHARED / "data" / "documents"
 
@@ -164,7 +164,7 @@ def test_a_junk_title_is_left_out(title):
 @pytest.mark.parametrize("value, expected", [
     ("D:20240115103000+01'00'", "2024-01-15"), ("D:20240131160855-00'00'", "2024-01-31"),
     ("D:2024", "2024"), ("D:202403", "2024-03"), ("20240115", "2024-01-15"),
-    ("D:20241315", "2024"), ("D:20240100", "2024-01"), ("wczoraj", None), ("", None),
+    ("D:20241315", "2024"), ("D:20240100", "2024-01"), ("D:20240231", "2024-02"), ("wczoraj", None), ("", None),
 ])
 def test_pdf_date(value, expected):
     assert pdf_date(value) == expected
@@ -253,25 +253,6 @@ def test_thousands_of_pages_read_with_bounded_memory(tmp_path):
     assert float(growth_mb) < min(size_mb / 3, 200), (growth_mb, size_mb)
 
 
-def test_render_page_gray(tmp_path):
-    path = tmp_path / "a.pdf"
-    path.write_bytes(make_pdf([["tekst"], ["CZARNY TEKST " * 4] * 20]))
-    pixels, width, height = render_page_gray(str(path), 2, dpi=72)
-    assert (width, height) == (595, 842)  # the page's size in points at 72 dpi
-    assert len(pixels) == width * height
-    assert max(pixels) == 255 and min(pixels) < 64  # white paper, dark text
-    with pytest.raises(DocumentError, match="no page 3"):
-        render_page_gray(str(path), 3)
-
-
-def test_a_poster_is_rendered_smaller(tmp_path):
-    path = tmp_path / "poster.pdf"
-    path.write_bytes(make_pdf([["plakat"]], size=(14400, 14400)))  # 200 x 200 inches
-    pixels, width, height = render_page_gray(str(path), 1)  # 300 dpi: 3.6 billion pixels
-    assert len(pixels) == width * height < MAX_PIXELS * 1.01  # rounded up to whole pixels
-    assert abs(width - height) <= 1
-
-
 # ---------------------------------------------------------------- real PDFs
 
 def _known() -> list[tuple[str, str, str]]:
@@ -340,10 +321,6 @@ def test_the_scan_has_three_pages_to_ocr():
     item = from_file(DOCS / "scanned" / "audacity-manual-scan.pdf")
     assert item.pages == ["", "", ""]
     assert item.scanned == [1, 2, 3]
-    pixels, width, height = render_page_gray(str(DOCS / "scanned" / "audacity-manual-scan.pdf"),
-                                             1, dpi=100)
-    assert abs(width - 827) <= 1 and abs(height - 1170) <= 1  # A4 at 100 dpi
-    assert len(pixels) == width * height and min(pixels) < 64
 
 
 @pytest.mark.shared

@@ -18,7 +18,7 @@ from typing import Iterator
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from searchkit.documents.cleaning import single_line
+from searchkit.documents.cleaning import iso_date, single_line
 from searchkit.documents.model import Blob, Context, DocumentError, EncryptedError, Extracted
 
 # PDF's own header may follow up to 1 KB of junk (PDFium and poppler accept that).
@@ -31,9 +31,6 @@ _HEADER_WINDOW = 1024
 # re-reading the cross-reference table), 0.06 ms a page on near-empty ones.
 REOPEN_EVERY = 250
 
-# A page rendered for OCR is scaled down to about this many pixels (A4 at
-# 300 dpi is 8.7 million): a poster-sized page must not take gigabytes.
-MAX_PIXELS = 40_000_000
 
 # PDFium marks a hyphen it takes for one breaking a word at a line end:
 # FPDFText_GetText writes U+FFFE (the char API says 0x02) and drops the line
@@ -178,7 +175,7 @@ def pdf_date(value: str) -> str | None:
         return None
     if not month or not 1 <= int(month) <= 12:
         return year
-    if not day or not 1 <= int(day) <= 31:
+    if not day or iso_date(f"{year}-{month}-{day}") is None:  # no 31 February
         return f"{year}-{month}"
     return f"{year}-{month}-{day}"
 
@@ -191,30 +188,3 @@ def _ranges(numbers: list[int]) -> str:
             spans.append(f"{start}-{prev}" if prev > start else str(start))
             start = cur
     return ("page " if len(numbers) == 1 else "pages ") + ", ".join(spans)
-
-
-def render_page_gray(path: str, page_number: int, dpi: int = 300) -> tuple[bytes, int, int]:
-    """Page ``page_number`` (1-based) of the PDF at ``path`` as 8-bit grayscale
-    pixels, row by row without padding: (pixels, width, height).  For OCR."""
-    pdf = _open(path)
-    try:
-        if not 1 <= page_number <= len(pdf):
-            raise DocumentError(f"no page {page_number} (the PDF has {len(pdf)})")
-        page = pdf[page_number - 1]
-        try:
-            points = max(page.get_width() * page.get_height(), 1)
-            scale = min(dpi / 72, (MAX_PIXELS / points) ** 0.5)
-            bitmap = page.render(scale=scale, force_bitmap_format=pdfium_c.FPDFBitmap_Gray,
-                                 draw_annots=False)
-        finally:
-            page.close()
-        width, height, stride = bitmap.width, bitmap.height, bitmap.stride
-        data = bytes(bitmap.buffer)
-        bitmap.close()
-        if stride != width:
-            data = b"".join(data[row * stride:row * stride + width] for row in range(height))
-        return data, width, height
-    except (pdfium.PdfiumError, ValueError) as e:
-        raise DocumentError(f"damaged PDF: cannot render page {page_number} ({e})") from None
-    finally:
-        pdf.close()
