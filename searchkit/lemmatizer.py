@@ -61,6 +61,7 @@ class Lemmatizer:
         self.lexicon = None
         self._morfeusz = None
         self._stem = None
+        self._guess = None
 
     # The two resources are loaded on first use: a search whose words are all in
     # the index's lexicon never pays for them.
@@ -88,6 +89,13 @@ class Lemmatizer:
                 except OSError:
                     self._stem = stemtable.CompactStemmer.from_pystempel(STEMMER_TABLE)
         return self._stem
+
+    @property
+    def guess(self):
+        if self._guess is None:
+            from searchkit.guesser import Guesser
+            self._guess = Guesser.load()
+        return self._guess
 
     def term(self, form: str, caps: bool = False) -> str:
         key = (form, caps)
@@ -118,7 +126,7 @@ class Lemmatizer:
             return min(lemma.lower() for lemma in lemmas)
         if caps or len(form) < MIN_STEM_LENGTH:
             return form
-        return self.stem(form) or form
+        return self.guess(form) or self.stem(form) or form
 
     def known(self, form: str) -> bool:
         """Is ``form`` a word of the dictionary?"""
