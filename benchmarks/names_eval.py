@@ -60,6 +60,8 @@ class WithoutNames(lemmatizer.Lemmatizer):
     def __init__(self, removed: set[str], stemmer_path: str, guess=None):
         super().__init__(stemmer_path)
         self.removed = removed
+        # Without a guesser: searchkit before it (nor the compound step).
+        self.before = guess is None
         self._guess = guess or (lambda form: None)
         self._lemmas: dict[str, list[str]] = {}
 
@@ -72,6 +74,9 @@ class WithoutNames(lemmatizer.Lemmatizer):
         # show it: a dictionary that lacks Bylewski lacks Bylewska.
         return "nazwisko" in names and lemma.endswith("a") and any(
             lemma[:-1] + end in self.removed for end in ("", "i", "y"))
+
+    def compound_lemmas(self, form: str) -> list[str]:
+        return [] if self.before else super().compound_lemmas(form)
 
     def lemmas(self, form: str) -> list[str]:
         if form not in self._lemmas:

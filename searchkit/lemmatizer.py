@@ -12,8 +12,10 @@ A word becomes one term:
    prefers an ALL-CAPS lemma (NATO, USA, PRL-u);
 3. anything else: an ALL-CAPS token (ODKB) or a short word is kept as it is,
    since the stemmer turns them into garbage (odkb -> odkiebajt, nato -> na);
-   other words are stemmed with pystempel's polimorf table, keeping the word when
-   the stemmer has no answer.
+   other words, mostly names (Tokajewem, Kramatorsku), get the key that the
+   ending rules learnt from SGJP's names guess for them (``guesser``:
+   tokajewem -> tokajew, pawłogradzie -> pawłograd), in whatever case they were
+   typed.  pystempel's polimorf table is the fallback when no rule applies.
 
 The heavy parts (Morfeusz's dictionary, the stemming table) load lazily, the
 first time a word is not found in ``cache`` -- which the indexer pre-fills with
@@ -33,7 +35,7 @@ STEMMER_TABLE = "polimorf"
 
 # Bump when compute() would give any word another term: an index's terms (and
 # its lexicon, which caches them) are only valid for the rules that made them.
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 # Gerunds duplicate their verb's lexeme; depreciative forms are a register.
@@ -126,7 +128,20 @@ class Lemmatizer:
             return min(lemma.lower() for lemma in lemmas)
         if caps or len(form) < MIN_STEM_LENGTH:
             return form
+        if form.endswith("o"):
+            # The first part of a compound adjective (skrajno-prawicowy), which
+            # the tokenizer splits off: Morfeusz knows it only in a compound.
+            lemmas = self.compound_lemmas(form)
+            if lemmas:
+                return min(lemmas)
         return self.guess(form) or self.stem(form) or form
+
+    def compound_lemmas(self, form: str) -> list[str]:
+        if form.endswith("ąco"):  # przebywająco- is przebywając's
+            return [lemma.lower() for lemma in self.lemmas(form[:-1])]
+        return [lemma.split(":", 1)[0].lower()
+                for start, _end, (_orth, lemma, tag, _names, _labels)
+                in self.morfeusz.analyse(form + "-polski") if start == 0 and tag == "adja"]
 
     def known(self, form: str) -> bool:
         """Is ``form`` a word of the dictionary?"""
