@@ -110,9 +110,9 @@ class Guesser:
         self.longest = max(map(len, table), default=0)
 
     @classmethod
-    def load(cls, path: str = RULES_PATH) -> "Guesser":
+    def load(cls, path: str | None = None) -> "Guesser":
         table = {}
-        with open(path, encoding="utf-8") as f:
+        with open(path or RULES_PATH, encoding="utf-8") as f:
             for line in f:
                 if line.startswith("#"):
                     continue
@@ -131,7 +131,7 @@ class Guesser:
         return form[:len(form) - cut] + tail
 
 
-def rules_digest(path: str = RULES_PATH) -> str:
+def rules_digest(path: str | None = None) -> str:
     """Part of the analysis signature: other rules, other terms."""
-    with open(path, "rb") as f:
+    with open(path or RULES_PATH, "rb") as f:
         return hashlib.sha1(f.read()).hexdigest()[:12]
