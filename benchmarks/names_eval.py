@@ -6,7 +6,10 @@ the other fifth is taken out of the dictionary, as if SGJP lacked them: a form
 of a held-out name gets the lemma of whatever else SGJP has for it (Kowalskiego
 is still the adjective kowalski), else goes to the fallback being measured.
 
-For every held-out name with at least one form the dictionary then lacks:
+For every held-out name whose citation form the dictionary then lacks (not
+the surnames that are words too, Smutek, Duży); a surname's feminine is one
+name with its masculine (Kowalska is Kowalski's, as tools/build_name_rules.py
+joins them):
 
 * recall: the share of ordered pairs of its forms that reach the same term
   (a search for one form finds a document holding the other), averaged over
@@ -250,8 +253,8 @@ def main(argv=None) -> int:
         print()
         return 0
     print(f"{len(names):,} SGJP names; {result['held_out_names']:,} held out, of which "
-          f"{result['judged_names']:,} the dictionary then lacks at least in part "
-          f"({result['unknown_forms']:,} unknown forms); {result['rules']:,} rules learnt "
+          f"{result['judged_names']:,} whose citation form the dictionary then lacks "
+          f"are judged ({result['unknown_forms']:,} of their forms unknown); {result['rules']:,} rules learnt "
           f"from the rest (context {settings[0]}, min count {settings[1]}).\n")
     print("| analyzer | recall of other forms | names with one term | wrong forms "
           "| wrong hits | names merged | singular forms: recall | wrong hits |")
