@@ -98,21 +98,24 @@ class WithoutNames(lemmatizer.Lemmatizer):
         return self._lemmas[form]
 
 
-def load_names(data: Path) -> tuple[dict[str, dict[str, bool]], dict[str, set[str]]]:
-    """Name -> {form: singular?} and name -> its SGJP lemmas (a surname's
-    feminine is one name with its masculine), cached in benchmarks/work/
-    (delete it after a Morfeusz upgrade)."""
+def load_names(data: Path) -> tuple[dict[str, dict[str, bool]], dict[str, set[str]],
+                                    dict[str, set[str]]]:
+    """Name -> {form: singular?}, name -> its SGJP lemmas (a surname's
+    feminine is one name with its masculine) and name -> its SGJP qualifiers,
+    cached in benchmarks/work/ (delete it after a Morfeusz upgrade)."""
     WORK_DIR.mkdir(exist_ok=True)
-    cache = WORK_DIR / "sgjp-names.json"
+    cache = WORK_DIR / "sgjp-names-2.json"
     if cache.exists():
-        lemmas, family = json.loads(cache.read_text())
+        lemmas, family, kinds = json.loads(cache.read_text())
     else:
-        lemmas, family = build_name_rules.load_paradigms(data)
-        cache.write_text(json.dumps([lemmas, family], ensure_ascii=False, sort_keys=True))
+        lemmas, family, kinds = build_name_rules.load_paradigms(data)
+        cache.write_text(json.dumps([lemmas, family, kinds], ensure_ascii=False, sort_keys=True))
     members: dict[str, set[str]] = defaultdict(set)
+    name_kinds: dict[str, set[str]] = defaultdict(set)
     for lemma, name in family.items():
         members[name].add(lemma)
-    return build_name_rules.join(lemmas, family), members
+        name_kinds[name].update(kinds.get(lemma, ()))
+    return build_name_rules.join(lemmas, family), members, name_kinds
 
 
 def vocabulary(data: Path) -> dict[str, set[str]]:
@@ -128,19 +131,33 @@ def vocabulary(data: Path) -> dict[str, set[str]]:
     return out
 
 
-def score(test: dict[str, set[str]], universe: dict[str, set[str]], term) -> dict:
-    owners: dict[str, set[str]] = defaultdict(set)
-    forms_of_term: dict[str, set[str]] = defaultdict(set)
-    form_owners: dict[str, set[str]] = defaultdict(set)
-    for lemma, forms in universe.items():
-        for form in forms:
-            owners[term[form]].add(lemma)
-            forms_of_term[term[form]].add(form)
-            form_owners[form].add(lemma)
+class Terms:
+    """Which lemmas and forms of the universe reach each term."""
+
+    def __init__(self, universe: dict[str, set[str]], term: dict[str, str]):
+        self.term = term
+        self.owners: dict[str, set[str]] = defaultdict(set)
+        self.forms_of_term: dict[str, set[str]] = defaultdict(set)
+        self.form_owners: dict[str, set[str]] = defaultdict(set)
+        for lemma, forms in universe.items():
+            for form in forms:
+                self.owners[term[form]].add(lemma)
+                self.forms_of_term[term[form]].add(form)
+                self.form_owners[form].add(lemma)
+
+
+def score(test: dict[str, set[str]], terms: Terms, skip: frozenset = frozenset()) -> dict:
+    """The figures over ``test``'s names, leaving out the forms in ``skip``
+    (as queries and as the other form of a pair)."""
+    term, owners, forms_of_term, form_owners = (
+        terms.term, terms.owners, terms.forms_of_term, terms.form_owners)
     recalls, wrong, wrong_hits, names_merged = [], 0, [], 0
-    n_forms = 0
+    n_forms = n_names = 0
     for lemma, forms in test.items():
-        forms = sorted(forms)
+        forms = sorted(set(forms) - skip)
+        if not forms:
+            continue
+        n_names += 1
         if len(forms) > 1:
             same = sum(term[f] == term[g] for f in forms for g in forms if f != g)
             recalls.append(same / (len(forms) * (len(forms) - 1)))
@@ -155,14 +172,18 @@ def score(test: dict[str, set[str]], universe: dict[str, set[str]], term) -> dic
             wrong_hits.append(sum(lemma not in form_owners[g] for g in hits) / len(hits))
         names_merged += merged
     return {
-        "names": len(test),
+        "names": n_names,
         "forms": n_forms,
         "recall": sum(recalls) / len(recalls),
         "names_all_one_term": sum(r == 1 for r in recalls) / len(recalls),
         "wrong_forms": wrong / n_forms,
         "wrong_hits": sum(wrong_hits) / len(wrong_hits),
-        "names_merged": names_merged / len(test),
+        "names_merged": names_merged / n_names,
     }
+
+
+# SGJP's qualifiers -> the categories reported; a name counts in each it has.
+CATEGORIES = {"nazwisko": "surnames", "imię": "first names", "nazwa_geograficzna": "place names"}
 
 
 def split(names: dict[str, set[str]], fold: int = 0):
@@ -172,7 +193,7 @@ def split(names: dict[str, set[str]], fold: int = 0):
 
 
 def evaluate(names, members, vocab, stemmer_path, settings=(3, 2), fold=0, analyzers=None,
-             verbose=True) -> dict:
+             verbose=True, kinds=None, detail=True) -> dict:
     train, test = split(names, fold)
     context, min_count = settings
     table = guesser.learn(build_name_rules.pairs(train), context=context, min_count=min_count)
@@ -190,6 +211,13 @@ def evaluate(names, members, vocab, stemmer_path, settings=(3, 2), fold=0, analy
         for lemma, forms in part.items():
             universe[lemma] |= set(forms)
     forms = {f for fs in universe.values() for f in fs}
+    # Forms that two lemmas of the universe have (Jana: Jan's genitive, the
+    # name Jana): whatever their term, one lemma's documents come with it.
+    holders: dict[str, int] = defaultdict(int)
+    for lemma_forms in universe.values():
+        for form in lemma_forms:
+            holders[form] += 1
+    shared = frozenset(form for form, n in holders.items() if n > 1)
     functions = {
         "form itself": lambda f: f,
         "searchkit before (dictionary, else polimorf)": today.compute,
@@ -198,12 +226,21 @@ def evaluate(names, members, vocab, stemmer_path, settings=(3, 2), fold=0, analy
     if analyzers:
         functions.update(analyzers)
     out = {"rules": len(table), "judged_names": len(judged), "held_out_names": len(test),
-           "unknown_forms": sum(not today.lemmas(f) for v in judged.values() for f in v)}
+           "unknown_forms": sum(not today.lemmas(f) for v in judged.values() for f in v),
+           "shared_forms": sum(f in shared for v in judged.values() for f in v),
+           "judged_forms": sum(map(len, judged.values())),
+           "categories": {label: sum(q in kinds.get(k, ()) for k in judged)
+                          for q, label in CATEGORIES.items()} if kinds else {}}
     for label, function in functions.items():
         clock = time.perf_counter()
-        term = {form: function(form) for form in forms}
-        out[label] = score(judged, universe, term)
-        out[label]["singular"] = score(singular, universe, term)
+        terms = Terms(universe, {form: function(form) for form in forms})
+        out[label] = score(judged, terms)
+        if detail:
+            out[label]["singular"] = score(singular, terms)
+            out[label]["unshared"] = score(judged, terms, shared)
+            out[label]["by category"] = {
+                category: score({k: v for k, v in judged.items() if q in kinds.get(k, ())}, terms)
+                for q, category in CATEGORIES.items()} if kinds else {}
         if verbose:
             print(f"{label}: {time.perf_counter() - clock:.1f} s", file=sys.stderr)
     return out
@@ -223,7 +260,7 @@ def main(argv=None) -> int:
     if not (args.data / "inflection").is_dir():
         print(f"names_eval: {args.data} not found: the shared data is missing", file=sys.stderr)
         return 2
-    names, members = load_names(args.data)
+    names, members, kinds = load_names(args.data)
     vocab = vocabulary(args.data)
     stemmer_path = str(WORK_DIR / "stempel-polimorf.bin")
     stemtable.load_or_build(stemmer_path, "polimorf")
@@ -238,33 +275,53 @@ def main(argv=None) -> int:
         for context in (1, 2, 3, 4, 5):
             for min_count in (1, 2, 3, 5):
                 r = evaluate(train_names, members, vocab, stemmer_path, (context, min_count), fold=1,
-                             verbose=False)
+                             verbose=False, detail=False)
                 s = r["searchkit (dictionary, else name rules)"]
                 print(f"| {context} | {min_count} | {r['rules']} | {pct(s['recall'])} | "
                       f"{pct(s['wrong_forms'])} | {pct(s['wrong_hits'])} |", flush=True)
         return 0
 
     settings = (build_name_rules.CONTEXT, build_name_rules.MIN_COUNT)
-    result = evaluate(names, members, vocab, stemmer_path, settings, analyzers={
+    result = evaluate(names, members, vocab, stemmer_path, settings, kinds=kinds, analyzers={
         "pystempel default on every word (Lucene stempel's table)":
             lambda f: default(f) or f})
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
+    analyzers = {label: s for label, s in result.items() if isinstance(s, dict) and "recall" in s}
     print(f"{len(names):,} SGJP names; {result['held_out_names']:,} held out, of which "
           f"{result['judged_names']:,} whose citation form the dictionary then lacks "
-          f"are judged ({result['unknown_forms']:,} of their forms unknown); {result['rules']:,} rules learnt "
+          f"are judged ({result['unknown_forms']:,} of their {result['judged_forms']:,} forms "
+          f"unknown); {result['rules']:,} rules learnt "
           f"from the rest (context {settings[0]}, min count {settings[1]}).\n")
+    print("All forms of the judged names:\n")
     print("| analyzer | recall of other forms | names with one term | wrong forms "
           "| wrong hits | names merged | singular forms: recall | wrong hits |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, s in result.items():
-        if isinstance(s, dict):
-            print(f"| {label} | {pct(s['recall'])} | {pct(s['names_all_one_term'])} | "
-                  f"{pct(s['wrong_forms'])} | {pct(s['wrong_hits'])} | "
-                  f"{pct(s['names_merged'])} | {pct(s['singular']['recall'])} | "
-                  f"{pct(s['singular']['wrong_hits'])} |")
+    for label, s in analyzers.items():
+        print(f"| {label} | {pct(s['recall'])} | {pct(s['names_all_one_term'])} | "
+              f"{pct(s['wrong_forms'])} | {pct(s['wrong_hits'])} | "
+              f"{pct(s['names_merged'])} | {pct(s['singular']['recall'])} | "
+              f"{pct(s['singular']['wrong_hits'])} |")
+    print(f"\nWithout the {result['shared_forms']:,} forms that another lemma of SGJP (or UD) "
+          f"has too (Jana: the name Jana, Jan's genitive), as queries and in pairs; the raw "
+          f"figures above count them:\n")
+    print("| analyzer | recall of other forms | wrong forms | wrong hits |")
+    print("|---|---:|---:|---:|")
+    for label, s in analyzers.items():
+        u = s["unshared"]
+        print(f"| {label} | {pct(u['recall'])} | {pct(u['wrong_forms'])} | {pct(u['wrong_hits'])} |")
+    print("\nBy SGJP category (all forms; a name counts in each category SGJP gives it):\n")
+    categories = list(CATEGORIES.values())
+    print("| analyzer | " + " | ".join(
+        f"{c} ({result['categories'][c]:,}): recall | wrong hits"
+        for q, c in CATEGORIES.items()) + " |")
+    print("|---|" + "---:|---:|" * len(categories))
+    for label, s in analyzers.items():
+        print(f"| {label} | " + " | ".join(
+            f"{pct(s['by category'][c]['recall'])} | {pct(s['by category'][c]['wrong_hits'])}"
+            for c in categories) + " |")
     return 0
 
 

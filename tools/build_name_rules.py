@@ -63,9 +63,12 @@ def name_lemmas(texts, morfeusz) -> set[str]:
     return lemmas
 
 
-def paradigms(lemmas, generator) -> dict[str, dict[str, bool]]:
+def paradigms(lemmas, generator, kinds: dict[str, set[str]] | None = None
+              ) -> dict[str, dict[str, bool]]:
     """Lemma (lower-cased, without homonym id) -> its lower-cased forms, each
-    with whether it is a singular form (or one of a plural-only name).
+    with whether it is a singular form (or one of a plural-only name).  When
+    given, ``kinds`` gets each lemma's qualifiers (nazwisko, imię,
+    nazwa_geograficzna).
 
     Left out: depreciative forms (``Kowalskie`` of Kowalski), which nobody
     writes, and the plurals of place names and first names that have a
@@ -82,7 +85,10 @@ def paradigms(lemmas, generator) -> dict[str, dict[str, bool]]:
             plural = len(tag) > 1 and "sg" not in tag[1].split(".")
             if plural and singular and "nazwisko" not in names:
                 continue
-            forms_of = out.setdefault(lemma.split(":", 1)[0].lower(), {})
+            key = lemma.split(":", 1)[0].lower()
+            forms_of = out.setdefault(key, {})
+            if kinds is not None:
+                kinds.setdefault(key, set()).update(NAME_QUALIFIERS.intersection(names))
             forms_of[form.lower()] = forms_of.get(form.lower(), False) or not plural or not singular
     return out
 
@@ -113,13 +119,16 @@ def join(names: dict[str, dict[str, bool]], family: dict[str, str]) -> dict[str,
     return out
 
 
-def load_paradigms(data: Path) -> tuple[dict[str, dict[str, bool]], dict[str, str]]:
-    """SGJP lemma -> {form: singular?}, and lemma -> its family (see ``families``)."""
+def load_paradigms(data: Path) -> tuple[dict[str, dict[str, bool]], dict[str, str],
+                                         dict[str, list[str]]]:
+    """SGJP lemma -> {form: singular?}, lemma -> its family (see ``families``),
+    and lemma -> its qualifiers."""
     import morfeusz2
     analyser = morfeusz2.Morfeusz(generate=False, expand_tags=False)
     generator = morfeusz2.Morfeusz(analyse=False, generate=True, expand_tags=False)
-    names = paradigms(name_lemmas(corpus_texts(data), analyser), generator)
-    return names, families(names)
+    kinds: dict[str, set[str]] = {}
+    names = paradigms(name_lemmas(corpus_texts(data), analyser), generator, kinds)
+    return names, families(names), {lemma: sorted(k) for lemma, k in kinds.items()}
 
 
 def pairs(paradigm: dict[str, dict[str, bool]]):
@@ -136,7 +145,7 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     import morfeusz2
-    lemmas, family = load_paradigms(args.data)
+    lemmas, family, _kinds = load_paradigms(args.data)
     names = join(lemmas, family)
     table = guesser.learn(pairs(names), context=CONTEXT, min_count=MIN_COUNT)
     dictionary = morfeusz2.Morfeusz(generate=False).dict_id()
