@@ -23,6 +23,8 @@ NAMES = [
     ("Stoltenbergiem", "Stoltenberg"),
     ("Sunakiem", "Sunak"),
     ("Łuhańsku", "Łuhańsk"),
+    ("Hamą", "Hama"),                   # the Syrian city: short names inflect too
+    ("Hamy", "Hama"),
 ]
 
 # Real names that share their beginning and must not share a term.
