@@ -20,6 +20,12 @@ joins them):
 * wrong hits: for each form as a query, the share of the forms reaching its
   term that belong to a different lemma, averaged over forms.
 
+The figures are also given without the forms that two lemmas of the universe
+share (Jana: the name Jana and Jan's genitive; Kozłowa: Kozłów's and
+Kozłowo's), which no analysis that gives a form one term can keep apart, and
+by SGJP category (surnames, first names, place names). The raw figures, which
+count the shared forms, are the ones the targets are judged on.
+
 Analyzers: the form itself (the floor of merges: forms two lemmas really
 share); searchkit before the guesser (dictionary, else pystempel polimorf);
 pystempel's ``default`` table on every word, which is the table of Lucene's
