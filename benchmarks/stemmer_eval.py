@@ -191,9 +191,9 @@ def build_analyzers(work_dir: Path) -> Analyzers:
     tables = sorted(stemtable.TABLE_NAMES, key=lambda name: name != lemmatizer.STEMMER_TABLE)
     for name in tables:
         if name == lemmatizer.STEMMER_TABLE:
-            key, label = SEARCHKIT, f"searchkit (Morfeusz, else {name})"
+            key, label = SEARCHKIT, f"searchkit (Morfeusz, else name rules, else {name})"
         else:
-            key, label = f"{SEARCHKIT}-{name}-fallback", f"alternative: Morfeusz, else {name}"
+            key, label = f"{SEARCHKIT}-{name}-fallback", f"alternative: Morfeusz, else name rules, else {name}"
         labels[key] = label
         fallbacks[key] = name
         lem = lemmatizer.Lemmatizer(stemmer_path=str(paths[name]))

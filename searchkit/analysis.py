@@ -82,11 +82,12 @@ def signature() -> str:
     import hashlib
     from importlib.metadata import version
 
+    from searchkit.guesser import rules_digest
     from searchkit.lemmatizer import RULES_VERSION, STEMMER_TABLE
 
     stopwords = hashlib.sha1("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
     return (f"rules {RULES_VERSION}; stopwords {stopwords}; morfeusz2 {version('morfeusz2')}; "
-            f"pystempel {version('pystempel')} {STEMMER_TABLE}")
+            f"pystempel {version('pystempel')} {STEMMER_TABLE}; name rules {rules_digest()}")
 
 
 _FOLD = str.maketrans("łŁ", "lL")
