@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import itertools
 import math
 import os
 import re
@@ -88,7 +89,8 @@ PROXIMITY_DEPTH = 20
 PROXIMITY_WINDOW = 5
 PROXIMITY_WEIGHT = 0.5
 
-# Postings kept in the term-score cache (12 bytes each: about 24 MB).
+# Postings kept in the term-score cache (12 bytes each, 24 with their positions:
+# 24-48 MB).
 CACHE_POSTINGS = 2_000_000
 
 
@@ -143,9 +145,9 @@ class _TermScores:
     """Every document's score for a term, computed once, least recently used
     dropped first.  The BM25 formula is LuceneBM25's; the per-document part of
     it (the length norm) is cached too, as Lucene does, since reading a field
-    length from Whoosh is a file access.  For proximity, a term's positions
-    in each document can be kept too: opening a term's postings costs more
-    than reading them."""
+    length from Whoosh is a file access.  For proximity, a term's encoded
+    positions can be kept too (decoded only for the documents it ranks):
+    opening a term's postings again would cost more than reading them."""
 
     def __init__(self, searcher, capacity: int = CACHE_POSTINGS):
         self._searcher = searcher
@@ -159,11 +161,16 @@ class _TermScores:
         ``positions``, also keep where it occurs (see ``positions``)."""
         return self._entry(fieldname, text, positions)[:2]
 
-    def positions(self, fieldname: str, text: str) -> tuple[array, array, array]:
-        """(document numbers, where each one's positions start in the third
-        array, the positions): document i's are ``flat[starts[i]:starts[i + 1]]``."""
-        docs, _, starts, flat = self._entry(fieldname, text, True)
-        return docs, starts, flat
+    def positions(self, fieldname: str, text: str, docs) -> dict:
+        """{doc: positions of ``text`` in it} for those of ``docs`` that have it."""
+        known, _, (ends, encoded) = self._entry(fieldname, text, True)
+        decode = self._searcher.schema[fieldname].format.decoder("positions")
+        where = {}
+        for doc in docs:
+            i = bisect.bisect_left(known, doc)
+            if i < len(known) and known[i] == doc:
+                where[doc] = decode(encoded[ends[i - 1] if i else 0:ends[i]])
+        return where
 
     def _entry(self, fieldname: str, text: str, positions: bool):
         key = (fieldname, text)
@@ -175,7 +182,7 @@ class _TermScores:
             del self._cache[key]
             self._size -= self._cost(found)
         docs, scores = array("i"), array("d")
-        starts, flat = (array("i"), array("i")) if positions else (None, None)
+        values = [] if positions else None
         searcher = self._searcher
         if searcher.doc_frequency(fieldname, text):
             k1, b = WEIGHTING.K1, WEIGHTING.B
@@ -193,12 +200,11 @@ class _TermScores:
                 docs.append(doc)
                 scores.append(idf * weight * (k1 + 1) / (weight + norm) + floor)
                 if positions:
-                    starts.append(len(flat))
-                    flat.extend(m.value_as("positions"))
+                    values.append(m.value())
                 m.next()
-        if positions:
-            starts.append(len(flat))
-        entry = self._cache[key] = (docs, scores, starts, flat)
+        if positions:  # one bytes object, not one per posting (~50 bytes each)
+            values = (array("i", itertools.accumulate(map(len, values))), b"".join(values))
+        entry = self._cache[key] = (docs, scores, values)
         self._size += self._cost(entry)
         while self._size > self._capacity and len(self._cache) > 1:
             _, old = self._cache.popitem(last=False)
@@ -207,9 +213,10 @@ class _TermScores:
 
     @staticmethod
     def _cost(entry) -> int:
-        """In postings of 12 bytes (a position takes 4, and 4 more per document)."""
-        docs, _, starts, flat = entry
-        return len(docs) + (0 if flat is None else (len(flat) + len(starts)) // 3)
+        """In postings of 12 bytes; kept positions take as much again (4 bytes
+        for where they end, about 8 for the encoded positions)."""
+        docs, _, values = entry
+        return len(docs) * (1 if values is None else 2)
 
     def norm(self, fieldname: str, doc: int) -> float:
         """BM25's length part for ``doc``: k1 (1 - b + b length / average length)."""
@@ -361,13 +368,9 @@ class Searcher:
         if len(words) < 2 or not head:
             return top
         found = []  # (idf, {doc: positions}) of each word in these documents
+        docs = sorted(doc for doc, _ in head)
         for word in words:
-            docs, starts, flat = self._scores.positions("body", word)
-            where = {}
-            for doc, _ in head:
-                i = bisect.bisect_left(docs, doc)
-                if i < len(docs) and docs[i] == doc:
-                    where[doc] = flat[starts[i]:starts[i + 1]]
+            where = self._scores.positions("body", word, docs)
             if where:
                 found.append((self._searcher.idf("body", word), where))
         if len(found) < 2:
