@@ -3,7 +3,9 @@
 ``Searcher`` opens an index once and answers any number of queries (the batch
 mode runs thousands through one).  Nothing here prints: ``output`` does.
 
-Ranking is BM25 as Lucene computes it.  A query that is just words (an OR of
+Ranking is BM25 as Lucene computes it, with a floor per query word a document
+has (BM25+), and a bonus for query words near each other in the best
+documents of a query of words (proximity).  A query that is just words (an OR of
 terms, like every question in a batch) is scored by summing per-term scores
 that are computed once per term with Whoosh's own scorer and then cached:
 Whoosh's matchers cost several milliseconds per query in Python, a cached
