@@ -307,6 +307,16 @@ def flat_terms(q):
     return None
 
 
+def ranked_terms(q):
+    """The terms that rank a query of plain words -- alone, or narrowed down by
+    metadata filters (``as_filters``), which score nothing -- else None."""
+    terms = flat_terms(q)
+    if (terms is None and type(q) is query.And and q.subqueries
+            and all(type(c) is query.ConstantScoreQuery for c in q.subqueries[1:])):
+        terms = flat_terms(q.subqueries[0])
+    return terms
+
+
 def is_empty(q) -> bool:
     """Nothing left to search for (the query had only stopwords)."""
     return q is query.NullQuery

@@ -3,7 +3,9 @@
 ``Searcher`` opens an index once and answers any number of queries (the batch
 mode runs thousands through one).  Nothing here prints: ``output`` does.
 
-Ranking is BM25 as Lucene computes it.  A query that is just words (an OR of
+Ranking is BM25 as Lucene computes it, with a floor per query word a document
+has (BM25+), and a bonus for query words near each other in the best
+documents of a query of words (proximity).  A query that is just words (an OR of
 terms, like every question in a batch) is scored by summing per-term scores
 that are computed once per term with Whoosh's own scorer and then cached:
 Whoosh's matchers cost several milliseconds per query in Python, a cached
@@ -16,6 +18,7 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import itertools
 import math
 import os
 import re
@@ -34,13 +37,25 @@ from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, damaged, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
 from searchkit.passages import Highlighter, Passage, best_passages
-from searchkit.query import FoldExpander, QueryBuilder, flat_terms, is_empty, positive_leaves
+from searchkit.query import (FoldExpander, QueryBuilder, flat_terms, is_empty, positive_leaves,
+                             ranked_terms)
 
 
 class LuceneBM25(scoring.BM25F):
     """BM25 with the IDF Lucene and Elasticsearch use, log(1 + (N - n + .5) / (n + .5)).
     Whoosh's own, log(N / (n + 1)) + 1, lets words found in most documents
-    weigh almost as much as rare ones (measured: nDCG@10 -0.02 on PoQuAD)."""
+    weigh almost as much as rare ones (measured: nDCG@10 -0.02 on PoQuAD).
+
+    In the fields of ``lower_bounds``, a term a document contains scores at
+    least ``delta`` x IDF however long the document is: BM25+ (Lv and Zhai,
+    "Lower-bounding term frequency normalization", CIKM 2011).  Plain BM25
+    lets a long document with both words of a query score below a short one
+    with one of them; the floor makes every further query word a document
+    has worth something."""
+
+    def __init__(self, B=0.75, K1=1.2, lower_bounds=None):
+        super().__init__(B=B, K1=K1)
+        self.lower_bounds = dict(lower_bounds or {})
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
@@ -48,10 +63,37 @@ class LuceneBM25(scoring.BM25F):
         total = parent.doc_count_all()
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
 
+    def scorer(self, searcher, fieldname, text, qf=1):
+        delta = self.lower_bounds.get(fieldname)
+        if not delta or not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf)
+        return _BM25PlusScorer(searcher, fieldname, text, self.B, self.K1, delta)
 
-WEIGHTING = LuceneBM25(B=0.75, K1=1.2)
 
-# Postings kept in the term-score cache (12 bytes each: about 24 MB).
+class _BM25PlusScorer(scoring.BM25FScorer):
+    def __init__(self, searcher, fieldname, text, B, K1, delta):
+        self.delta = delta  # before the base class computes the maximum score
+        super().__init__(searcher, fieldname, text, B, K1)
+
+    def _score(self, weight, length):
+        return super()._score(weight, length) + self.delta * self.idf
+
+
+# Measured on PoQuAD's questions and the keyword sets (README "Relevance"): a
+# floor in the text field, not in the title (one word in a title should not
+# count twice) nor in the exact forms (already counted in the text).
+LOWER_BOUNDS = {"body": 0.5}
+WEIGHTING = LuceneBM25(B=0.75, K1=1.2, lower_bounds=LOWER_BOUNDS)
+
+# Proximity (README "Relevance"): the best PROXIMITY_DEPTH documents of a query
+# of words get a bonus for pairs of its words within PROXIMITY_WINDOW words of
+# each other (stopwords not counted), as a phrase would.
+PROXIMITY_DEPTH = 20
+PROXIMITY_WINDOW = 5
+PROXIMITY_WEIGHT = 0.5
+
+# Postings kept in the term-score cache (12 bytes each, 24 with their positions:
+# 24-48 MB).
 CACHE_POSTINGS = 2_000_000
 
 
@@ -110,7 +152,9 @@ class _TermScores:
     """Every document's score for a term, computed once, least recently used
     dropped first.  The BM25 formula is LuceneBM25's; the per-document part of
     it (the length norm) is cached too, as Lucene does, since reading a field
-    length from Whoosh is a file access."""
+    length from Whoosh is a file access.  For proximity, a term's encoded
+    positions can be kept too (decoded only for the documents it ranks):
+    opening a term's postings again would cost more than reading them."""
 
     def __init__(self, searcher, capacity: int = CACHE_POSTINGS):
         self._searcher = searcher
@@ -119,17 +163,38 @@ class _TermScores:
         self._capacity = capacity
         self._norms: dict[str, dict[int, float]] = {}
 
-    def get(self, fieldname: str, text: str) -> tuple[array, array]:
+    def get(self, fieldname: str, text: str, positions: bool = False) -> tuple[array, array]:
+        """(document numbers ascending, their scores) for ``text``; with
+        ``positions``, also keep where it occurs (see ``positions``)."""
+        return self._entry(fieldname, text, positions)[:2]
+
+    def positions(self, fieldname: str, text: str, docs) -> dict:
+        """{doc: positions of ``text`` in it} for those of ``docs`` that have it."""
+        known, _, (ends, encoded) = self._entry(fieldname, text, True)
+        decode = self._searcher.schema[fieldname].format.decoder("positions")
+        where = {}
+        for doc in docs:
+            i = bisect.bisect_left(known, doc)
+            if i < len(known) and known[i] == doc:
+                where[doc] = decode(encoded[ends[i - 1] if i else 0:ends[i]])
+        return where
+
+    def _entry(self, fieldname: str, text: str, positions: bool):
         key = (fieldname, text)
         found = self._cache.get(key)
-        if found is not None:
+        if found is not None and (found[2] is not None or not positions):
             self._cache.move_to_end(key)
             return found
+        if found is not None:  # read again, with positions
+            del self._cache[key]
+            self._size -= self._cost(found)
         docs, scores = array("i"), array("d")
+        values = [] if positions else None
         searcher = self._searcher
         if searcher.doc_frequency(fieldname, text):
             k1, b = WEIGHTING.K1, WEIGHTING.B
             idf = searcher.idf(fieldname, text)
+            floor = WEIGHTING.lower_bounds.get(fieldname, 0.0) * idf
             average = searcher.avg_field_length(fieldname) or 1
             norms = self._norms.setdefault(fieldname, {})
             m = searcher.postings(fieldname, text)
@@ -140,14 +205,36 @@ class _TermScores:
                     length = searcher.doc_field_length(doc, fieldname, 1)
                     norm = norms[doc] = k1 * (1 - b + b * length / average)
                 docs.append(doc)
-                scores.append(idf * weight * (k1 + 1) / (weight + norm))
+                scores.append(idf * weight * (k1 + 1) / (weight + norm) + floor)
+                if positions:
+                    values.append(m.value())
                 m.next()
-        self._cache[key] = (docs, scores)
-        self._size += len(docs)
+        if positions:  # one bytes object, not one per posting (~50 bytes each)
+            values = (array("i", itertools.accumulate(map(len, values))), b"".join(values))
+        entry = self._cache[key] = (docs, scores, values)
+        self._size += self._cost(entry)
         while self._size > self._capacity and len(self._cache) > 1:
-            _, (old, _) = self._cache.popitem(last=False)
-            self._size -= len(old)
-        return docs, scores
+            _, old = self._cache.popitem(last=False)
+            self._size -= self._cost(old)
+        return entry
+
+    @staticmethod
+    def _cost(entry) -> int:
+        """In postings of 12 bytes; kept positions take as much again (4 bytes
+        for where they end, about 8 for the encoded positions)."""
+        docs, _, values = entry
+        return len(docs) * (1 if values is None else 2)
+
+    def norm(self, fieldname: str, doc: int) -> float:
+        """BM25's length part for ``doc``: k1 (1 - b + b length / average length)."""
+        norms = self._norms.setdefault(fieldname, {})
+        norm = norms.get(doc)
+        if norm is None:
+            searcher = self._searcher
+            average = searcher.avg_field_length(fieldname) or 1
+            length = searcher.doc_field_length(doc, fieldname, 1)
+            norm = norms[doc] = WEIGHTING.K1 * (1 - WEIGHTING.B + WEIGHTING.B * length / average)
+        return norm
 
 
 def _reading(method):
@@ -240,14 +327,29 @@ class Searcher:
         suggestion = self.suggest(text) if not hits else None
         return Result(text, hits, total, time.perf_counter() - started, suggestion)
 
-    def _top(self, q, limit: int, count: bool):
-        """[(docnum, score)] best first, and the number of matches (or None)."""
-        terms = flat_terms(q)
-        if terms is not None and not self._multipart:
+    def _top(self, q, limit: int, count: bool, fast: bool = True):
+        """[(docnum, score)] best first, and the number of matches (or None).
+        ``fast``: rank an OR of terms from cached term scores when possible;
+        the result is the same either way (tests hold it)."""
+        terms = ranked_terms(q)
+        depth = max(limit, PROXIMITY_DEPTH) if terms else limit
+        top, total = self._candidates(q, depth, count, fast)
+        if terms:
+            top = self._proximity(top, terms)
+        return top[:limit], total
+
+    def _candidates(self, q, limit: int, count: bool, fast: bool = True):
+        """The best ``limit`` documents by BM25 (before proximity), and the count."""
+        flat = flat_terms(q)
+        if fast and flat is not None and not self._multipart:
+            # Proximity will need the positions of the words: read them now,
+            # with the scores, rather than open the postings twice.
+            near = sum(t.fieldname == "body" for t in flat) > 1
             scores: dict[int, float] = {}
             get = scores.get
-            for term in terms:
-                docs, values = self._scores.get(term.fieldname, term.text)
+            for term in flat:
+                docs, values = self._scores.get(term.fieldname, term.text,
+                                                near and term.fieldname == "body")
                 boost = term.boost
                 for doc, value in zip(docs, values):
                     scores[doc] = get(doc, 0.0) + value * boost
@@ -258,6 +360,48 @@ class Searcher:
         results = self._searcher.search(q, limit=limit, **collapse)
         top = [(hit.docnum, hit.score) for hit in results]
         return top, self._count(q, results) if count else None
+
+    def _proximity(self, top, terms):
+        """``top`` with its first PROXIMITY_DEPTH documents re-scored by how near
+        each other the query's words are in them: BM25TP (Rasolofo and Savoy,
+        "Term proximity scoring for keyword-based retrieval systems", ECIR
+        2003).  Each pair of words within PROXIMITY_WINDOW adds 1/distance²;
+        per pair of query terms that sum is saturated and length-normalised
+        as BM25 does a term frequency, weighted by the rarer word's IDF.  A
+        bonus never lowers a score, so the documents past the depth, which get
+        none, still rank below every re-scored one."""
+        words = sorted({t.text for t in terms if t.fieldname == "body"})
+        head = top[:PROXIMITY_DEPTH]
+        if len(words) < 2 or not head:
+            return top
+        found = []  # (idf, {doc: positions}) of each word in these documents
+        docs = sorted(doc for doc, _ in head)
+        for word in words:
+            where = self._scores.positions("body", word, docs)
+            if where:
+                found.append((self._searcher.idf("body", word), where))
+        if len(found) < 2:
+            return top
+        k1, window = WEIGHTING.K1, PROXIMITY_WINDOW
+        rescored = []
+        for doc, score in head:
+            present = [(idf, where[doc]) for idf, where in found if doc in where]
+            bonus = 0.0
+            for i, (idf_a, a) in enumerate(present):
+                for idf_b, b in present[i + 1:]:
+                    near = 0.0
+                    for p in a:
+                        j = bisect.bisect_left(b, p - window)
+                        while j < len(b) and b[j] <= p + window:
+                            if b[j] != p:
+                                near += 1.0 / (b[j] - p) ** 2
+                            j += 1
+                    if near:
+                        norm = self._scores.norm("body", doc)
+                        bonus += min(idf_a, idf_b) * near * (k1 + 1) / (near + norm)
+            rescored.append((doc, score + PROXIMITY_WEIGHT * bonus))
+        rescored.sort(key=lambda item: (-item[1], item[0]))
+        return rescored + top[PROXIMITY_DEPTH:]
 
     @_reading
     def count(self, text: str) -> int:

@@ -49,10 +49,26 @@ def test_cached_scores_rank_as_whoosh_does(poquad_index, text):
     with Searcher(poquad_index) as s:
         q = s.parse(text)
         assert flat_terms(q) is not None  # the fast path applies
-        fast, total = s._top(q, 20, count=True)
+        fast, total = s._candidates(q, 20, count=True)
         slow = s._searcher.search(q, limit=20)
         assert total == len(slow)
         assert [round(score, 6) for _, score in fast] == [round(h.score, 6) for h in slow]
         # the same documents, except for exact ties at the cut-off
         cut = fast[-1][1] + 1e-9
         assert {d for d, sc in fast if sc > cut} == {h.docnum for h in slow if h.score > cut}
+
+
+@pytest.mark.parametrize("text", [
+    "Gdzie mieszkał młody Wacław?", "Gdzie mieszkal mlody Waclaw?", "Kto był królem Polski?",
+    "wojna", "Warszawa Kraków Gdańsk", "mistrzostwa świata", "siły zbrojne Stanów Zjednoczonych",
+])
+def test_proximity_ranks_both_paths_alike(poquad_index, text):
+    from searchkit.search import Searcher
+    with Searcher(poquad_index) as s:
+        q = s.parse(text)
+        fast, total = s._top(q, 10, count=True)
+        slow, slow_total = s._top(q, 10, count=True, fast=False)
+        assert total == slow_total
+        assert [round(score, 6) for _, score in fast] == [round(score, 6) for _, score in slow]
+        cut = fast[-1][1] + 1e-9
+        assert {d for d, sc in fast if sc > cut} == {d for d, sc in slow if sc > cut}
