@@ -312,7 +312,7 @@ def ranked_terms(q):
     metadata filters (``as_filters``), which score nothing -- else None."""
     terms = flat_terms(q)
     if (terms is None and type(q) is query.And and q.subqueries
-            and all(type(c) is query.ConstantScoreQuery for c in q.subqueries[1:])):
+            and all(type(c) is Filter for c in q.subqueries[1:])):
         terms = flat_terms(q.subqueries[0])
     return terms
 
