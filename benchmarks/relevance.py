@@ -23,8 +23,8 @@ itself, so the peer is copied to ``benchmarks/work/lucene/`` first.
 Writes benchmarks/work/relevance.json (every number and timing); progress goes to stderr.
 Timings are wall times of whole commands, process start-up (Python, JVM) included.
 
-Exit status: 0 when searchkit meets its targets (nDCG@10 >= 0.84 on dev, >= 0.83 on
-dev-folded, folded loss = dev - dev-folded nDCG@10 <= 0.01, and on each keyword set more
+Exit status: 0 when searchkit meets its targets (issue 9: nDCG@10 >= 0.855 on dev, >= 0.85
+on dev-folded, folded loss = dev - dev-folded nDCG@10 <= 0.01, and on each keyword set more
 nDCG@10 than Lucene morfologik-lc), 1 when one is missed, 2 on errors (missing data, a failing
 command). Beating Lucene on the question sets is reported, not enforced.
 """
@@ -54,9 +54,9 @@ ANALYZERS = ("standard", "stempel", "morfologik-lc")
 K1, B = "1.2", "0.75"
 LIMIT = 100
 
-# searchkit targets from the issue: nDCG@10 floor per query set, and the most nDCG@10 that
-# typing without diacritics may cost.
-NDCG_TARGETS = {"dev": 0.84, "dev-folded": 0.83}
+# searchkit targets from the issues: nDCG@10 floor per query set (issue 9 raised them from
+# 0.84 / 0.83), and the most nDCG@10 that typing without diacritics may cost.
+NDCG_TARGETS = {"dev": 0.855, "dev-folded": 0.85}
 MAX_FOLDED_LOSS = 0.01
 # and on the keyword sets, more nDCG@10 than Lucene with this analyzer
 KEYWORD_RIVAL = "morfologik-lc"
