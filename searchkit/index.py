@@ -490,8 +490,10 @@ def document_count(folder: str) -> int:
 ANALYSIS = ("words (hyphenated words split, unless a part has a digit), lower-cased, "
             "Polish stopwords removed; each word to its Morfeusz 2 (SGJP) lemma, else a term "
             "guessed from its ending by rules learnt on SGJP's names, else its pystempel "
-            "polimorf stem (ALL-CAPS, short words and tokens with digits kept as they are); fields: body = title + text (BM25 k1=1.2 b=0.75), title x0.2, "
-            "exact word forms x0.3; queries without diacritics also match the forms with them")
+            "polimorf stem (ALL-CAPS, short words and tokens with digits kept as they are); "
+            "fields: body = title + text (BM25 k1=1.2 b=0.75), title x0.2, "
+            "exact word forms x0.3; BM25+ floor, proximity re-ranking of the best 20; queries "
+            "without diacritics also match the forms with them")
 
 
 def describe(folder: str) -> dict:
