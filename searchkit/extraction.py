@@ -19,7 +19,7 @@ import sqlite3
 from typing import Callable, Iterator
 
 from searchkit.documents import Document, DocumentError, Source, Warn, read_source
-from searchkit.documents.model import PAGE_SEPARATOR, join_pages
+from searchkit.documents.model import join_pages, split_pages
 from searchkit.documents.registry import first_line
 
 # A pool costs a fork per core: worth it from this many files to extract, or
@@ -75,15 +75,8 @@ def _read_one(source: Source):
 
     try:
         return warnings, read_source(source, collect)
-    except DocumentError as e:
+    except DocumentError as e:  # read_source turns a reader's bug into one too
         return warnings, e
-    except (MemoryError, RecursionError) as e:
-        return warnings, DocumentError(f"too large or too deeply nested to read "
-                                       f"({e.__class__.__name__})")
-    except Exception as e:  # a reader's bug must cost one file, not the run
-        if os.environ.get("SEARCHKIT_DEBUG"):
-            raise
-        return warnings, DocumentError(f"cannot read ({e.__class__.__name__}: {e})")
 
 
 # ------------------------------------------------------------------------ OCR
@@ -126,7 +119,7 @@ def ocr_documents(docs: list[Document], folder: str, warn: Warn, procs: int | No
     finally:
         cache.close()
     for doc in wanted:
-        pages = split_pages(doc)
+        pages = split_pages(doc.text, doc.pages or [0])
         for page in doc.scanned:
             if (doc.path, page) in found:
                 pages[page - 1] = found[(doc.path, page)]
@@ -135,12 +128,6 @@ def ocr_documents(docs: list[Document], folder: str, warn: Warn, procs: int | No
         if doc.title_in_text:
             doc.title = first_line(doc.text) or doc.title
     return done
-
-
-def split_pages(doc: Document) -> list[str]:
-    starts = doc.pages or [0]
-    ends = [start - len(PAGE_SEPARATOR) for start in starts[1:]] + [len(doc.text)]
-    return [doc.text[start:end] for start, end in zip(starts, ends)]
 
 
 def _ocr_pages(tasks: list[tuple[str, int]], procs: int | None):

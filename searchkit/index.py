@@ -18,7 +18,7 @@ from searchkit import analysis
 from searchkit.errors import SearchkitError
 
 if TYPE_CHECKING:
-    from searchkit.documents import Document, Warn
+    from searchkit.documents import Document, Source, Warn
     from searchkit.manifest import Changes
 
 # A search imports this module for the schema and open_whoosh(); what only
@@ -308,7 +308,7 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=No
           folder=""):
     import contextlib
 
-    from searchkit.documents import Document, DocumentError, Source, find_sources
+    from searchkit.documents import DocumentError, find_sources
     from searchkit.documents.model import NotADocument
     from searchkit.extraction import ocr_documents, read_all
     from searchkit.manifest import Changes, SourceRecord

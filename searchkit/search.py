@@ -140,11 +140,9 @@ class StoredDocument:
         """Where page ``number`` starts in ``text``, and its text."""
         if not self.pages or not 1 <= number <= len(self.pages):
             return 0, None
-        from searchkit.documents.model import PAGE_SEPARATOR
+        from searchkit.documents.model import page_span
 
-        start = self.pages[number - 1]
-        end = (self.pages[number] - len(PAGE_SEPARATOR) if number < len(self.pages)
-               else len(self.text))
+        start, end = page_span(self.text, self.pages, number)
         return start, self.text[start:end]
 
 
@@ -192,18 +190,16 @@ class _TermScores:
         values = [] if positions else None
         searcher = self._searcher
         if searcher.doc_frequency(fieldname, text):
-            k1, b = WEIGHTING.K1, WEIGHTING.B
+            k1 = WEIGHTING.K1
             idf = searcher.idf(fieldname, text)
             floor = WEIGHTING.lower_bounds.get(fieldname, 0.0) * idf
-            average = searcher.avg_field_length(fieldname) or 1
             norms = self._norms.setdefault(fieldname, {})
             m = searcher.postings(fieldname, text)
             while m.is_active():
                 doc, weight = m.id(), m.weight()
-                norm = norms.get(doc)
+                norm = norms.get(doc)  # the dict first: most documents were seen before
                 if norm is None:
-                    length = searcher.doc_field_length(doc, fieldname, 1)
-                    norm = norms[doc] = k1 * (1 - b + b * length / average)
+                    norm = self.norm(fieldname, doc)
                 docs.append(doc)
                 scores.append(idf * weight * (k1 + 1) / (weight + norm) + floor)
                 if positions:

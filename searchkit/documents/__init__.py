@@ -9,11 +9,10 @@
 folder or line is left out, not when it was recovered.
 """
 
-from searchkit.documents.model import (Document, DocumentError, EncryptedError, Source, Warn,
-                                       page_at)
+from searchkit.documents.model import Document, DocumentError, EncryptedError, Source, Warn
 from searchkit.documents.registry import TYPES, extract, read_source
 from searchkit.documents.sources import find_sources
 from searchkit.documents.text import decode, split_metadata
 
 __all__ = ["Document", "DocumentError", "EncryptedError", "Source", "TYPES", "Warn", "decode",
-           "extract", "find_sources", "page_at", "read_source", "split_metadata"]
+           "extract", "find_sources", "read_source", "split_metadata"]

@@ -78,16 +78,17 @@ def _is_mail(head: bytes) -> bool:
 
 
 def _zip_kind(blob: Blob, hint: str) -> str | None:
-    from searchkit.documents.zipped import zip_member_head, zip_names
+    from searchkit.documents.zipped import zip_listing
 
-    names = zip_names(blob)
-    if names is None:
+    listing = zip_listing(blob)
+    if listing is None:
         # Damaged: let the reader its name suggests report what is wrong.
         return hint if hint in ("docx", "odt", "epub") else None
+    names, mimetype = listing
     members = set(names)
     if "word/document.xml" in members or hint == "docx" and "[Content_Types].xml" in members:
         return "docx"
-    mimetype = zip_member_head(blob, "mimetype").strip() if "mimetype" in members else b""
+    mimetype = mimetype.strip()
     if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
         return "odt"
     if mimetype == b"application/epub+zip" or any(

@@ -122,17 +122,17 @@ class Document:
     scanned: list[int] = field(default_factory=list)  # pages with no text (not OCRed)
     title_in_text: bool = False  # the title is the text's first line, not metadata
 
-    def page_at(self, offset: int) -> int | None:
-        return page_at(self.pages, offset)
+
+def page_span(text: str, starts: list[int], number: int) -> tuple[int, int]:
+    """Where page ``number`` (1-based) of a text made by ``join_pages`` starts and ends."""
+    start = starts[number - 1]
+    end = starts[number] - len(PAGE_SEPARATOR) if number < len(starts) else len(text)
+    return start, end
 
 
-def page_at(pages: list[int] | None, offset: int) -> int | None:
-    """The 1-based page on which ``offset`` of the text lies."""
-    if not pages:
-        return None
-    from bisect import bisect_right
-
-    return max(1, bisect_right(pages, offset))
+def split_pages(text: str, starts: list[int]) -> list[str]:
+    """The pages of a text made by ``join_pages``, from where they start."""
+    return [text[slice(*page_span(text, starts, n))] for n in range(1, len(starts) + 1)]
 
 
 def join_pages(pages: list[str]) -> tuple[str, list[int]]:

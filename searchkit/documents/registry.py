@@ -61,24 +61,26 @@ def read_source(source: Source, warn: Warn) -> list[Document]:
         if depth >= MAX_NESTING:
             raise DocumentError("attachments nested too deep")
         inner = Context(warn=file_warn, nested=lambda b: nested(b, depth + 1), depth=depth + 1)
-        return _contained(extract_blob(blob, inner))
+        return _contained(lambda: extract_blob(blob, inner))
 
     ctx = Context(warn=file_warn, nested=nested)
     blob = Blob(name=source.path, path=source.path)
     base = source.text_id()
     return [to_document(item, base, source.path)
-            for item in extract_blob(blob, ctx, hint=source.kind)]
+            for item in _contained(lambda: extract_blob(blob, ctx, hint=source.kind))]
 
 
-def _contained(items: Iterator[Extracted]) -> Iterator[Extracted]:
-    """An attachment's reader failing in any way costs the attachment, not the
-    message around it."""
+def _contained(read) -> Iterator[Extracted]:
+    """The items ``read()`` yields; a reader failing in any other way than a
+    DocumentError (a bug, a pathological file) costs its file -- or its
+    attachment -- not the run, or the message around it."""
     try:
-        yield from items
+        yield from read()
     except DocumentError:
         raise
     except (MemoryError, RecursionError) as e:
-        raise DocumentError(f"too large or too deeply nested ({e.__class__.__name__})") from None
+        raise DocumentError(f"too large or too deeply nested to read "
+                            f"({e.__class__.__name__})") from None
     except Exception as e:
         import os
         if os.environ.get("SEARCHKIT_DEBUG"):

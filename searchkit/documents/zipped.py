@@ -76,21 +76,20 @@ class Zip:
             raise DocumentError(f"not a valid {self.what} ({name}: {e})") from None
 
 
-def zip_names(blob: Blob) -> list[str] | None:
-    """The member names of a zip file (for type detection), None if it is not one."""
+def zip_listing(blob: Blob) -> tuple[list[str], bytes] | None:
+    """A zip file's member names and the start of its ``mimetype`` member (ODF,
+    EPUB), for type detection in one opening; None if it is not a zip."""
     try:
         source = blob.path if blob.content is None else io.BytesIO(blob.content)
         with zipfile.ZipFile(source) as z:
-            return z.namelist()
+            names = z.namelist()
+            mimetype = b""
+            if "mimetype" in names:
+                try:
+                    with z.open("mimetype") as member:
+                        mimetype = member.read(200)
+                except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+                    pass
+            return names, mimetype
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
         return None
-
-
-def zip_member_head(blob: Blob, name: str, n: int = 200) -> bytes:
-    """The first ``n`` bytes of a member (the ODF/EPUB ``mimetype``), or b""."""
-    try:
-        source = blob.path if blob.content is None else io.BytesIO(blob.content)
-        with zipfile.ZipFile(source) as z, z.open(name) as member:
-            return member.read(n)
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
-        return b""
