@@ -35,9 +35,6 @@ STEMMER_FILE = "stempel-polimorf.bin"
 # paragraph or line break), which keeps memory bounded for 50 MB files.
 PART_CHARS = 200_000
 
-# Below this much text the worker processes cost more than they save.
-PARALLEL_MIN_CHARS = 3_000_000
-
 # Field weights at query time (PoQuAD dev, see README "Relevance"): the title
 # is also part of ``body``, so its own field only adds a little.
 FIELD_BOOSTS = {"body": 1.0, "title": 0.2, "exact": 0.3}
@@ -190,7 +187,9 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 warn_and_count, summary, progress, procs=procs, ocr=ocr, folder=folder)
             changes.reset = fresh
             try:
-                _write(folder, changes, to_index, procs=procs, fresh=fresh, progress=progress)
+                if to_index or changes.removed_documents or fresh:
+                    _write(folder, changes, to_index, procs=procs, fresh=fresh,
+                           progress=progress, total=len(to_index))
             except (OSError, sqlite3.Error, WorkerFailed) as e:
                 remove_leftovers(folder)
                 raise SearchkitError(f"cannot write the index at {folder} ({_reason(e)}); "
@@ -433,16 +432,16 @@ def _part_pages(pages: list[int] | None, offset: int, length: int, last: bool):
     return max(first, 1), [start - offset for start in pages[first:end]]
 
 
-def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: int | None,
-           fresh: bool, progress: Progress | None = None) -> None:
+def _write(folder: str, changes: Changes, to_index: Iterable[Document], *, procs: int | None,
+           fresh: bool, progress: Progress | None = None, total: int = 0) -> None:
+    import contextlib
+
     from whoosh import index as whoosh_index
     from whoosh import writing
 
-    from searchkit.writer import prepare_lemmatizer, worker_writer
+    from searchkit.lexicon import Lexicon
+    from searchkit.writer import Builder, add_segments, worker_safety
 
-    removals = changes.removed_documents | {doc.id for doc in to_index}
-    if not (to_index or removals or fresh):
-        return  # nothing changed: not even the lexicon needs loading
     try:
         ix = whoosh_index.open_dir(folder, INDEX_NAME) if is_index(folder) else None
     except Exception:
@@ -451,33 +450,53 @@ def _write(folder: str, changes: Changes, to_index: list[Document], *, procs: in
         ix = None  # rebuilding a damaged index: start a new generation over it
     if ix is None:
         ix = whoosh_index.create_in(folder, make_schema(), INDEX_NAME)
-    lemmatizer = prepare_lemmatizer(folder, to_index, os.path.join(folder, STEMMER_FILE), procs)
-    chars = sum(len(doc.text) for doc in to_index)
-    with worker_writer(ix, lemmatizer, parallel=chars >= PARALLEL_MIN_CHARS,
-                       procs=procs) as writer:
-        if not fresh:
-            for doc_id in sorted(removals):
-                writer.delete_by_term("id", doc_id)
-        for n, doc in enumerate(to_index, 1):
-            if progress and (n % 100 == 0 or n == len(to_index)):
-                progress("indexing", n, len(to_index))
-            parts = split_parts(doc.text)
-            for number, (offset, part) in enumerate(parts):
-                # The title counts as part of the text (measured: better than a
-                # separate field alone), once per document -- unless it is the
-                # text's own first line.
-                indexed = (f"{doc.title}\n{part}" if number == 0 and not doc.title_in_text
-                           else part)
-                page, pages = _part_pages(doc.pages, offset, len(part), number == len(parts) - 1)
-                writer.add_document(
-                    id=doc.id, more="1" if number else None, part=number, offset=offset,
-                    path=doc.path, date=doc.date, title=doc.title, type=doc.type,
-                    author=doc.author, page=page, pages=pages,
-                    body=indexed, exact=indexed, text=part)
-        if progress:
-            progress("saving", 0, 0)
-        # A fresh build replaces whatever generation there was, in one commit.
-        writer.commit(mergetype=writing.CLEAR if fresh else None)
+    # Whoosh's own writer holds the deletions from the segments there are, and
+    # commits the new ones beside them.
+    writer = ix.writer()
+    lexicon = Lexicon.open(folder, writable=True)
+    builder = Builder(ix, lexicon, os.path.join(folder, STEMMER_FILE), procs, fresh)
+    try:
+        with worker_safety(log_folder=folder), contextlib.ExitStack() as cleanup:
+            cleanup.callback(lexicon.close)
+            n = 0
+            for doc in to_index:
+                if not fresh:
+                    writer.delete_by_term("id", doc.id)
+                _add(builder, doc)
+                n += 1
+                if progress and n % 100 == 0:
+                    progress("indexing", n, total)
+            if progress:
+                progress("indexing", n, n)
+            if not fresh:
+                for doc_id in sorted(changes.removed_documents):
+                    writer.delete_by_term("id", doc_id)
+            segments = builder.finish()
+            if progress:
+                progress("saving", 0, 0)
+            # A fresh build replaces whatever generation there was, in one commit.
+            add_segments(writer, segments, writing.CLEAR if fresh else writing.MERGE_SMALL)
+    except BaseException:
+        builder.cancel()
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+
+
+def _add(builder, doc: Document) -> None:
+    parts = split_parts(doc.text)
+    for number, (offset, part) in enumerate(parts):
+        # The title counts as part of the text (measured: better than a
+        # separate field alone), once per document -- unless it is the
+        # text's own first line.
+        indexed = (f"{doc.title}\n{part}" if number == 0 and not doc.title_in_text
+                   else part)
+        page, pages = _part_pages(doc.pages, offset, len(part), number == len(parts) - 1)
+        builder.add(dict(
+            id=doc.id, more="1" if number else None, part=number, offset=offset,
+            path=doc.path, date=doc.date, title=doc.title, type=doc.type,
+            author=doc.author, page=page, pages=pages,
+            body=indexed, exact=indexed, text=part))
 
 
 def document_count(folder: str) -> int:

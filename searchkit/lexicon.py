@@ -65,6 +65,12 @@ class Lexicon:
             "SELECT DISTINCT term FROM forms WHERE form = ? ORDER BY caps", (form,))
         return [term for (term,) in rows]
 
+    def term(self, form: str, caps: bool) -> str | None:
+        """The term the index gave ``form`` (written in capitals or not), if any."""
+        row = self._db.execute("SELECT term FROM forms WHERE form = ? AND caps = ?",
+                               (form, int(caps))).fetchone()
+        return row[0] if row else None
+
     def forms_folding_to(self, folded: str) -> list[str]:
         rows = self._db.execute(
             "SELECT DISTINCT form FROM forms WHERE fold = ? ORDER BY form", (folded,))

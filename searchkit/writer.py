@@ -1,9 +1,9 @@
-"""Writing documents into Whoosh, with worker processes when it pays.
+"""Writing documents into the index, with worker processes when it pays.
 
-Two things make indexing fast enough: the vocabulary of a batch is lemmatised
-once, up front and in parallel, so the analyzers in Whoosh's writer processes
-only look terms up in a dict they inherited; and Whoosh's ``MpWriter`` writes
-one segment per process (``multisegment``), so no serial merge follows.
+The documents of an update stream through: batches go to writer processes
+(``Builder``), each of which writes Whoosh segments directly
+(``segments.SegmentBuilder``) whenever its postings reach a memory budget;
+the new segments join the index in one commit (``add_segments``).
 """
 
 from __future__ import annotations
@@ -14,37 +14,24 @@ import shutil
 import signal
 
 from searchkit import analysis, stemtable
-from searchkit.documents import Document
 from searchkit.lemmatizer import STEMMER_TABLE, Lemmatizer, default_stemmer_path
 from searchkit.lexicon import Lexicon
+from searchkit.segments import SegmentBuilder
 
-# Whoosh's in-memory posting pool per writer process, before it spills to disk.
-LIMIT_MB = 192
+# Postings a writer process holds before it writes them out as a segment.
+# Two writers and the reading parent stay under 1 GB together (issue 11;
+# benchmarks/scale.py measures it).
+BUDGET_MB = 160
 
-# Below this many new word forms, worker processes cost more than they save.
-PARALLEL_MIN_FORMS = 20_000
+# Below this much text the worker processes cost more than they save: the
+# documents are written by this process.
+PARALLEL_MIN_CHARS = 3_000_000
 
-
-def prepare_lemmatizer(folder: str, docs: list[Document], stemmer_path: str,
-                       procs: int | None) -> Lemmatizer:
-    """A lemmatizer whose cache holds the term of every word in ``docs``; the
-    lexicon learns the new ones."""
-    _ensure_stemmer(stemmer_path)
-    lemmatizer = Lemmatizer(stemmer_path)
-    lexicon = Lexicon.open(folder, writable=True)
-    try:
-        lemmatizer.cache = lexicon.entries()
-        needed = analysis.word_keys(text for doc in docs for text in (doc.title, doc.text))
-        new = [key for key in needed if key not in lemmatizer.cache]
-        computed = compute_terms(new, stemmer_path, procs)
-        lexicon.add(computed)
-        lemmatizer.cache.update(computed)
-    finally:
-        lexicon.close()
-    return lemmatizer
+# Documents go to the writer processes in batches of about this much text.
+BATCH_CHARS = 1_000_000
 
 
-def _ensure_stemmer(path: str) -> None:
+def ensure_stemmer(path: str) -> None:
     """The index keeps its own copy of the compact stemming table, so that a
     search never builds one (building means loading pystempel: seconds)."""
     if os.path.exists(path):
@@ -59,89 +46,182 @@ def _ensure_stemmer(path: str) -> None:
         stemtable.load_or_build(path, STEMMER_TABLE)
 
 
-def compute_terms(keys: list[tuple[str, bool]], stemmer_path: str,
-                  procs: int | None) -> dict[tuple[str, bool], str]:
-    procs = procs or os.cpu_count() or 1
-    if procs < 2 or len(keys) < PARALLEL_MIN_FORMS:
-        lemmatizer = Lemmatizer(stemmer_path)
-        return {key: lemmatizer.compute(*key) for key in keys}
-    import multiprocessing
-
-    chunks = [keys[i::procs * 4] for i in range(procs * 4)]
-    with worker_safety(), multiprocessing.get_context("fork").Pool(
-            procs, initializer=_init_term_worker, initargs=(stemmer_path,)) as pool:
-        results = pool.map(_terms_of_chunk, chunks)
-    return {key: term for chunk, terms in zip(chunks, results) for key, term in zip(chunk, terms)}
-
-
-_worker_lemmatizer: Lemmatizer | None = None
-
-
-def _init_term_worker(stemmer_path: str) -> None:
-    global _worker_lemmatizer
-    _worker_lemmatizer = Lemmatizer(stemmer_path)
-
-
-def _terms_of_chunk(chunk: list[tuple[str, bool]]) -> list[str]:
-    return [_worker_lemmatizer.compute(*key) for key in chunk]
-
-
-# ------------------------------------------------------------------ writers
-
 class WorkerFailed(Exception):
     """A writer process died: its documents are not in the new generation."""
 
 
-def _safe_mp_writer(ix, **kwargs):
-    from whoosh.multiproc import MpWriter
+class Builder:
+    """Documents in, new Whoosh segments out.
 
-    class SafeMpWriter(MpWriter):
-        """Whoosh's MpWriter commits the new generation even when a worker died
-        (it waits a second for each worker's segment and goes on without it):
-        documents would silently go missing.  Refuse to write the new table of
-        contents unless every worker finished cleanly."""
+    Documents (dicts of field values, one per part) are buffered until there is
+    enough text to pay for worker processes; then ``procs`` writers are forked,
+    each taking batches from one queue and writing a segment whenever its
+    postings reach ``BUDGET_MB``.  A smaller update is written here.  New word
+    forms go to the lexicon as the writers report them, so nothing here grows
+    with the corpus.  ``finish`` returns the segments for the table of contents;
+    on failure (``cancel``) their files are left for ``remove_leftovers``."""
 
-        def _commit_toc(self, segments):
-            failed = [task for task in self.tasks if task.exitcode != 0]
-            if failed:
-                raise WorkerFailed(_worker_error(failed[0].pid))
-            super()._commit_toc(segments)
+    def __init__(self, ix, lexicon: Lexicon, stemmer_path: str, procs: int | None,
+                 fresh: bool, budget_mb: float = BUDGET_MB):
+        ensure_stemmer(stemmer_path)
+        self.ix = ix
+        self.schema = ix.schema
+        self.lexicon = lexicon
+        self.procs = procs or os.cpu_count() or 1
+        self.budget_mb = budget_mb
+        self.lemmatizer = Lemmatizer(stemmer_path)
+        # An update looks words up in the lexicon before computing them.
+        self.known = None if fresh else lexicon
+        analysis.bind(self.schema, self.lemmatizer)
+        self.segments: list = []
+        self._buffer: list[dict] = []
+        self._chars = 0
+        self._workers: list = []
+        self._tasks = self._results = None
 
-    return SafeMpWriter(ix, **kwargs)
+    def add(self, fields: dict) -> None:
+        self._buffer.append(fields)
+        self._chars += len(fields.get("body") or "")
+        if self._workers:
+            if self._chars >= BATCH_CHARS:
+                self._send()
+        elif self.procs > 1 and self._chars >= PARALLEL_MIN_CHARS:
+            self._start_workers()
+            self._send()
 
-
-@contextlib.contextmanager
-def worker_writer(ix, lemmatizer: Lemmatizer, parallel: bool, procs: int | None):
-    """A Whoosh writer (with worker processes if ``parallel``), cancelled --
-    workers stopped, no new generation -- if the block raises, even on Ctrl-C."""
-    procs = procs or os.cpu_count() or 1
-    # Forked writer processes unpickle their own schema; they find the
-    # pre-filled lemmatizer here, inherited from this process.
-    analysis.set_default_lemmatizer(lemmatizer)
-    with worker_safety(log_folder=ix.storage.folder):
-        if parallel and procs > 1:
-            writer = _safe_mp_writer(ix, procs=procs, multisegment=True, limitmb=LIMIT_MB,
-                                     compound=False)
+    def finish(self) -> list:
+        if self._workers:
+            self._send()
+            for _ in self._workers:
+                self._put(None)
+            done = 0
+            while done < len(self._workers):
+                done += self._receive(block=True) == "done"
+            for worker in self._workers:
+                worker.join()
+            self._workers = []
         else:
-            writer = ix.writer(limitmb=LIMIT_MB, compound=False)
-        analysis.bind(writer.schema, lemmatizer)
-        try:
-            yield writer
-        except BaseException:
-            _cancel(writer)
-            raise
+            builder = self._builder()
+            for fields in self._buffer:
+                builder.add(fields)
+                if builder.size > builder.budget:
+                    self._collect(builder.flush(), builder.take_new_forms())
+            self._buffer = []
+            self._collect(builder.flush(), builder.take_new_forms())
+        return [s for s in self.segments if s is not None]
+
+    def cancel(self) -> None:
+        for worker in self._workers:
+            worker.terminate()
+        for worker in self._workers:
+            worker.join(5)
+        self._workers = []
+
+    # ------------------------------------------------------------ internals
+
+    def _builder(self, in_worker: bool = False) -> SegmentBuilder:
+        from whoosh.filedb.filestore import FileStorage
+
+        from searchkit.index import INDEX_NAME
+        folder = self.ix.storage.folder
+        known = self.known
+        if known is not None and in_worker:
+            known = Lexicon.open(folder)  # a connection of its own: never share one across fork
+        return SegmentBuilder(FileStorage(folder), self.schema, INDEX_NAME,
+                              self.lemmatizer, self.budget_mb, known=known)
+
+    def _collect(self, segment, forms: dict) -> None:
+        if forms:
+            self.lexicon.add(forms)
+        if segment is not None:
+            self.segments.append(segment)
+
+    def _start_workers(self) -> None:
+        import multiprocessing
+
+        # Loaded once here, shared with the forked writers (copy-on-write)
+        # instead of loaded by each.
+        self.lemmatizer.morfeusz, self.lemmatizer.stem, self.lemmatizer.guess
+        ctx = multiprocessing.get_context("fork")
+        self._tasks = ctx.Queue(maxsize=2 * self.procs)
+        self._results = ctx.Queue()
+        for _ in range(self.procs):
+            worker = ctx.Process(target=_write_batches, args=(self, self._tasks, self._results),
+                                 daemon=True)
+            worker.start()
+            self._workers.append(worker)
+
+    def _send(self) -> None:
+        if self._buffer:
+            self._put(self._buffer)
+            self._buffer, self._chars = [], 0
+        while self._receive(block=False):
+            pass
+
+    def _put(self, batch) -> None:
+        import queue
+
+        while True:
+            try:
+                self._tasks.put(batch, timeout=0.5)
+                return
+            except queue.Full:
+                self._check_workers()
+
+    def _receive(self, block: bool) -> str | None:
+        """Take one report from the writers: its kind, or None if none came."""
+        import queue
+
+        while True:
+            try:
+                kind, segment, forms = self._results.get(timeout=0.5 if block else 0)
+            except queue.Empty:
+                self._check_workers()
+                if not block:
+                    return None
+                continue
+            if kind == "failed":
+                raise WorkerFailed(segment)
+            self._collect(segment, forms)
+            return kind
+
+    def _check_workers(self) -> None:
+        for worker in self._workers:
+            if worker.exitcode not in (None, 0):
+                raise WorkerFailed(_worker_error(worker.pid))
 
 
-def _cancel(writer) -> None:
-    tasks = getattr(writer, "tasks", ())  # MpWriter's worker processes
-    for task in tasks:
-        task.terminate()
-    for task in tasks:
-        task.join(5)
+def _write_batches(builder: Builder, tasks, results) -> None:
+    """A writer process: batches in, a segment out whenever the budget is
+    reached, and one at the end."""
+    segments = builder._builder(in_worker=True)
     try:
-        writer.cancel()
-    except Exception:
-        pass  # already closed or half-open: the next commit cleans its files up
+        while True:
+            batch = tasks.get()
+            if batch is None:
+                break
+            for fields in batch:
+                segments.add(fields)
+            if segments.size > segments.budget:
+                results.put(("segment", segments.flush(), segments.take_new_forms()))
+            elif len(segments.new_forms) > 20_000:
+                results.put(("forms", None, segments.take_new_forms()))
+        results.put(("done", segments.flush(), segments.take_new_forms()))
+    except BaseException as e:
+        results.put(("failed", f"{e.__class__.__name__}: {e}", None))
+        raise
+
+
+def add_segments(writer, segments: list, mergetype) -> None:
+    """Commit ``writer`` (Whoosh's, which holds the deletions) with ``segments``
+    added to its table of contents: one new generation, all or nothing."""
+    final = writer._merge_segments(mergetype, None, None)
+    if writer._added:  # small segments merged by the policy
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final + segments)
+    writer._finish()
 
 
 _parent_pid: int | None = None

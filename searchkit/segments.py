@@ -1,0 +1,260 @@
+"""Writing Whoosh segments directly: postings gathered per term, then written
+in Whoosh's own file format (codec W3), block by block.
+
+Whoosh's writer sends every posting of every document through a pool of
+tuples that it sorts, spills to disk in runs and merges again (58% of a
+writer's time on 845k documents), after running each text through the
+analyzer once per field.  Here a text is split once for both of its word
+fields (lemmatised ``body`` with positions, ``exact`` forms), postings are
+appended to per-term arrays in document order -- already sorted, nothing to
+spill -- and when the arrays reach a budget they become one segment, written
+with Whoosh's own codec classes.  Search reads these segments like any other;
+tests compare every posting with what Whoosh's writer makes of the same
+documents.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from searchkit.analysis import STOPWORDS, iter_words
+from searchkit.lemmatizer import Lemmatizer, is_caps
+
+# The two word fields a document's text goes to; every other field is short
+# and indexed through Whoosh's own analyzers.
+BODY, EXACT = "body", "exact"
+
+# Estimated bytes per posting held in memory (docnum, weight, a share of the
+# term's encoded positions) and per distinct term (dict entry, arrays).
+_POSTING_BYTES = 14
+_TERM_BYTES = 260
+
+# Word -> (form, term), or _STOP, for the words seen lately: a document's words
+# are mostly ones seen before, so this one lookup replaces lower-casing, the
+# stopword test and the lemmatizer's own lookup.  Cleared when it grows past
+# this many words (memory stays bounded; common words come straight back).
+_WORDS_CACHED = 300_000
+_STOP = ("", "")
+
+
+def _quantised(length: int) -> int:
+    """A field length as Whoosh stores and reads it back (one byte)."""
+    return byte_to_length(length_to_byte(length))
+
+
+class _Postings:
+    """One field's postings: term bytes -> [docnums, weights, values]."""
+
+    __slots__ = ("terms", "count")
+
+    def __init__(self):
+        self.terms: dict[bytes, list] = {}
+        self.count = 0
+
+
+class SegmentBuilder:
+    """Collects documents into postings and writes them as Whoosh segments.
+
+    ``add`` takes a document's stored and indexed field values, as
+    ``writer.add_document`` would; ``flush`` writes what was added as one
+    segment (returned, for the table of contents) and starts afresh."""
+
+    def __init__(self, storage, schema, indexname: str, lemmatizer: Lemmatizer,
+                 budget_mb: float = 160, known=None):
+        self.storage = storage
+        self.schema = schema
+        self.indexname = indexname
+        self.lemmatizer = lemmatizer
+        self.budget = budget_mb * 1024 * 1024
+        self.codec = W3Codec()
+        # Forms whose term was computed here, for the lexicon; ``known`` (the
+        # lexicon of an index being updated) is asked before computing.
+        self.new_forms: dict[tuple[str, bool], str] = {}
+        self.known = known
+        self._words: dict[str, tuple[str, str]] = {}
+        self._positions_format = schema[BODY].format
+        self._start()
+
+    def _start(self) -> None:
+        self.segment = self.codec.new_segment(self.storage, self.indexname)
+        self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        self.docnum = 0
+        self.postings: dict[str, _Postings] = {}
+        self.lengths: dict[str, array] = {}  # scorable field -> quantised length per docnum
+        self.terms = 0
+
+    def take_new_forms(self) -> dict[tuple[str, bool], str]:
+        forms, self.new_forms = self.new_forms, {}
+        return forms
+
+    @property
+    def size(self) -> int:
+        """Estimated bytes held, for the flush decision."""
+        count = sum(p.count for p in self.postings.values())
+        return count * _POSTING_BYTES + self.terms * _TERM_BYTES
+
+    # ------------------------------------------------------------ documents
+
+    def add(self, fields: dict) -> None:
+        """Add one document: ``fields`` maps field names to values (None: absent);
+        ``body`` and ``exact`` must hold the same text."""
+        schema = self.schema
+        docnum = self.docnum
+        perdoc = self.perdoc
+        perdoc.start_doc(docnum)
+        text_length = 0
+        for name in sorted(fields):
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if name == BODY:
+                # The same text goes to ``exact``: one pass indexes both.
+                if fields.get(EXACT) is not value:
+                    raise ValueError("body and exact must be the same text")
+                length = text_length = self._add_text(value, docnum)
+            elif name == EXACT:
+                length = text_length
+            elif field.indexed:
+                items = field.index(value)
+                for btext, freq, weight, vbytes in items:
+                    if field.scorable:
+                        length += freq
+                    self._post(name, btext, docnum, weight, vbytes)
+            if field.scorable and length:
+                self._length(name, docnum, length)
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                perdoc.add_column_value(name, column, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.docnum += 1
+
+    def _length(self, name: str, docnum: int, length: int) -> None:
+        lengths = self.lengths.get(name)
+        if lengths is None:
+            lengths = self.lengths[name] = array("i")
+        if len(lengths) < docnum:
+            lengths.extend([0] * (docnum - len(lengths)))
+        lengths.append(_quantised(length))
+
+    def _post(self, name: str, btext: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
+        postings = self.postings.get(name)
+        if postings is None:
+            postings = self.postings[name] = _Postings()
+        entry = postings.terms.get(btext)
+        if entry is None:
+            entry = postings.terms[btext] = [array("I"), array("f"), []]
+            self.terms += 1
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        entry[2].append(vbytes)
+        postings.count += 1
+
+    def _add_text(self, text: str, docnum: int) -> int:
+        """Index ``text`` in both word fields, as the analyzers in the schema
+        would (``tests/test_segments.py`` holds them to it): a lemmatised term
+        with its positions for ``body``, the lower-cased form for ``exact``.
+        Positions are Whoosh's: the first word that is not a stopword keeps
+        its place among all words, the later ones follow it without gaps
+        (StopFilter renumbers).  Returns the field length (words indexed)."""
+        words = self._words
+        lemmatizer = self.lemmatizer
+        cache = lemmatizer.cache
+        new_forms = self.new_forms
+        positions: dict[str, list[int]] = {}
+        counts: dict[str, int] = {}
+        pos = -1
+        for index, (word, _start, _end) in enumerate(iter_words(text)):
+            entry = words.get(word)
+            if entry is None:
+                form = word.lower()
+                if form in STOPWORDS:
+                    entry = _STOP
+                else:
+                    caps = is_caps(word)
+                    key = (form, caps)
+                    term = cache.get(key)
+                    if term is None:
+                        term = self.known and self.known.term(form, caps)
+                        if term:
+                            cache[key] = term
+                        else:
+                            term = cache[key] = new_forms[key] = lemmatizer.compute(form, caps)
+                    entry = (form, term)
+                if len(words) >= _WORDS_CACHED:
+                    words.clear()
+                    if len(cache) >= _WORDS_CACHED:
+                        cache.clear()
+                words[word] = entry
+            if entry is _STOP:
+                continue
+            pos = index if pos < 0 else pos + 1
+            form, term = entry
+            where = positions.get(term)
+            if where is None:
+                positions[term] = [pos]
+            else:
+                where.append(pos)
+            counts[form] = counts.get(form, 0) + 1
+        encode = self._positions_format.encode
+        for term, where in positions.items():
+            self._post(BODY, term.encode("utf-8"), docnum, float(len(where)), encode(where))
+        for form, count in counts.items():
+            self._post(EXACT, form.encode("utf-8"), docnum, float(count), pack_uint(count))
+        return sum(counts.values())
+
+    # ------------------------------------------------------------ writing
+
+    def flush(self):
+        """Write the documents added since the last flush as one segment; None
+        if there were none."""
+        if not self.docnum:
+            return None
+        self.perdoc.close()
+        fieldwriter = self.codec.field_writer(self.storage, self.segment)
+        for name in sorted(self.postings):
+            field = self.schema[name]
+            fieldwriter.start_field(name, field)
+            self._write_field(fieldwriter, name, field)
+            fieldwriter.finish_field()
+        fieldwriter.close()
+        segment = self.segment
+        segment.set_doc_count(self.docnum)
+        self._start()
+        return segment
+
+    def _write_field(self, fieldwriter, name: str, field) -> None:
+        postwriter = fieldwriter._postwriter
+        tindex = fieldwriter._tindex
+        key = fieldwriter._fieldid.to_bytes(2, "big")
+        blocklimit = postwriter._blocklimit
+        fmt = field.format
+        fixed = fmt.fixed_value_size()
+        lengths = self.lengths.get(name) if field.scorable else None
+        terms = self.postings[name].terms
+        for btext in sorted(terms):
+            docnums, weights, values = terms.pop(btext)
+            info = W3TermInfo()
+            postwriter.start_postings(fmt, info)
+            n = len(docnums)
+            for start in range(0, n, blocklimit):
+                end = min(start + blocklimit, n)
+                ids = docnums[start:end]
+                postwriter._ids = ids
+                postwriter._weights = weights[start:end]
+                postwriter._values = values[start:end] if fixed != 0 else []
+                postwriter._maxweight = max(postwriter._weights)
+                if lengths is not None:
+                    block = [lengths[d] for d in ids]
+                    postwriter._minlength = min(block) or None
+                    postwriter._maxlength = max(block)
+                else:
+                    postwriter._minlength, postwriter._maxlength = None, 0
+                postwriter._write_block(last=end == n)
+            tindex.add(key + btext, postwriter.finish_postings().to_bytes())
