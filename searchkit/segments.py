@@ -15,8 +15,13 @@ documents.
 
 from __future__ import annotations
 
+import struct
 from array import array
+from operator import sub
+from pickle import dumps
+from zlib import compress
 
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -39,6 +44,13 @@ _TERM_BYTES = 260
 # this many words (memory stays bounded; common words come straight back).
 _WORDS_CACHED = 300_000
 _STOP = ("", "")
+
+# W3's block length, term info and posting extent, as its writer packs them.
+_INT = struct.Struct("!i")
+_TERMINFO = W3TermInfo._struct
+_EXTENT = struct.Struct("!qi")
+_COMPRESSION = 3  # W3Codec's default zlib level
+_COMPRESS_MIN = 64  # bytes of pickled block below which zlib saves nothing
 
 
 def _quantised(length: int) -> int:
@@ -230,31 +242,71 @@ class SegmentBuilder:
         return segment
 
     def _write_field(self, fieldwriter, name: str, field) -> None:
-        postwriter = fieldwriter._postwriter
+        """Each term's postings in blocks of Whoosh's size, encoded as
+        ``W3PostingsWriter`` encodes them (delta-coded ids, minified weights and
+        values, pickled, with per-block statistics for skipping), but a term at
+        a time rather than a posting at a time -- most terms have one short
+        block, and Whoosh's per-posting path cost more than the postings."""
+        postfile = fieldwriter._postfile
         tindex = fieldwriter._tindex
         key = fieldwriter._fieldid.to_bytes(2, "big")
-        blocklimit = postwriter._blocklimit
-        fmt = field.format
-        fixed = fmt.fixed_value_size()
+        blocklimit = self.codec._blocklimit
+        fixed = field.format.fixed_value_size()
         lengths = self.lengths.get(name) if field.scorable else None
         terms = self.postings[name].terms
+        offset = postfile.tell()
         for btext in sorted(terms):
             docnums, weights, values = terms.pop(btext)
-            info = W3TermInfo()
-            postwriter.start_postings(fmt, info)
             n = len(docnums)
+            chunks = [_MAGIC]
+            total = 0.0
+            maxweight = 0.0
+            minlength, maxlength = None, 0
             for start in range(0, n, blocklimit):
                 end = min(start + blocklimit, n)
                 ids = docnums[start:end]
-                postwriter._ids = ids
-                postwriter._weights = weights[start:end]
-                postwriter._values = values[start:end] if fixed != 0 else []
-                postwriter._maxweight = max(postwriter._weights)
+                block_weights = weights[start:end]
+                total += sum(block_weights)
+                top = max(block_weights)
+                if top > maxweight:
+                    maxweight = top
                 if lengths is not None:
-                    block = [lengths[d] for d in ids]
-                    postwriter._minlength = min(block) or None
-                    postwriter._maxlength = max(block)
+                    block_lengths = [lengths[d] for d in ids]
+                    low, high = min(block_lengths), max(block_lengths)
+                    minlength = low if minlength is None or low < minlength else minlength
+                    maxlength = high if high > maxlength else maxlength
                 else:
-                    postwriter._minlength, postwriter._maxlength = None, 0
-                postwriter._write_block(last=end == n)
-            tindex.add(key + btext, postwriter.finish_postings().to_bytes())
+                    low, high = None, 0
+                count = end - start
+                if block_weights.count(1.0) == count:
+                    mini_weights = None
+                elif block_weights.count(block_weights[0]) == count:
+                    mini_weights = block_weights[0]
+                else:
+                    mini_weights = tuple(block_weights)
+                if fixed is None or fixed < 0:
+                    mini_values = tuple(values[start:end])
+                elif fixed == 0:
+                    mini_values = None
+                else:
+                    mini_values = b"".join(values[start:end])
+                deltas = (ids[0],) + tuple(map(sub, ids[1:], ids[:-1]))
+                data = dumps((deltas, mini_weights, mini_values), 2)
+                # The reader decompresses only blocks marked so: tiny ones
+                # (most terms' only block) are left as they are.
+                comp = _COMPRESSION if len(data) >= _COMPRESS_MIN else 0
+                if comp:
+                    data = compress(data, comp)
+                info = dumps((count, ids[-1], top, comp, length_to_byte(low),
+                              length_to_byte(high)), 2)
+                size = len(info) + len(data)
+                chunks.append(_INT.pack(-size if end == n else size))
+                chunks.append(info)
+                chunks.append(data)
+            blob = b"".join(chunks)
+            postfile.write(blob)
+            terminfo = _TERMINFO.pack(
+                0, total, n, 0 if minlength is None else length_to_byte(minlength),
+                length_to_byte(maxlength), maxweight, docnums[0], docnums[-1])
+            tindex.add(key + btext, terminfo + _EXTENT.pack(offset, len(blob)))
+            offset += len(blob)
