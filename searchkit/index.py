@@ -8,6 +8,7 @@ one atomic commit, and until then searches see the previous one.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
@@ -19,7 +20,6 @@ from searchkit.errors import SearchkitError
 
 if TYPE_CHECKING:
     from searchkit.documents import Document, Source, Warn
-    from searchkit.manifest import Changes
 
 # A search imports this module for the schema and open_whoosh(); what only
 # updates need (documents, manifest, lock, writer) is imported inside them.
@@ -182,14 +182,11 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 # The lexicon caches the terms of the analysis that made it: a new
                 # build computes them anew.
                 _remove(os.path.join(folder, lexicon.FILENAME))
-            changes, to_index = _plan(
-                paths, {} if fresh else manifest.sources(), {} if fresh else manifest.documents(),
-                warn_and_count, summary, progress, procs=procs, ocr=ocr, folder=folder)
-            changes.reset = fresh
+            stage = manifest.stage(fresh)
+            to_index = _plan(paths, stage, warn_and_count, summary, progress, procs=procs,
+                             ocr=ocr, folder=folder)
             try:
-                if to_index or changes.removed_documents or fresh:
-                    _write(folder, changes, to_index, procs=procs, fresh=fresh,
-                           progress=progress, total=len(to_index))
+                _write(folder, stage, to_index, procs=procs, fresh=fresh, progress=progress)
             except (OSError, sqlite3.Error, WorkerFailed) as e:
                 remove_leftovers(folder)
                 raise SearchkitError(f"cannot write the index at {folder} ({_reason(e)}); "
@@ -198,7 +195,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 remove_leftovers(folder)
                 raise
             try:
-                manifest.apply(changes, meta={"format": FORMAT, "analysis": signature})
+                manifest.apply(stage, meta={"format": FORMAT, "analysis": signature})
             except sqlite3.Error as e:
                 raise SearchkitError(
                     f"the index at {folder} was updated, but its list of indexed files could "
@@ -285,9 +282,9 @@ def _reason(error: BaseException) -> str:
     return str(error) or error.__class__.__name__
 
 
-def _in_scope(path: str, record, roots: list[str]) -> bool:
+def _in_scope(path: str, root: str, roots: list[str]) -> bool:
     """Was this indexed source indexed from one of the paths of this run?"""
-    if record.root in roots:
+    if root in roots:
         return True
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
@@ -303,102 +300,100 @@ def _digest(doc: Document) -> str:
     return h.hexdigest()
 
 
-def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=None, ocr=False,
-          folder=""):
+def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folder=""):
+    """The documents to index, a chunk of files at a time, as they are read;
+    what changed is recorded in ``stage`` (the manifest's temporary tables),
+    so nothing here grows with the number of files."""
     import contextlib
 
-    from searchkit.documents import DocumentError, find_sources
+    from searchkit.documents import DocumentError, Source, find_sources
     from searchkit.documents.model import NotADocument
     from searchkit.extraction import ocr_documents, read_all
-    from searchkit.manifest import Changes, SourceRecord
 
-    changes = Changes(sources={}, removed_sources=set(), documents={}, removed_documents=set())
-    to_index: list[Document] = []
     roots = [os.path.abspath(p) for p in paths]
-    ids_by_source: dict[str, list[str]] = {}
-    for doc_id, (source, *_) in known_docs.items():
-        ids_by_source.setdefault(source, []).append(doc_id)
-
+    # The walk first, whole, into the stage: which files are gone is only
+    # known at its end, and a document id's owner may be any file.
     try:
-        sources = list(find_sources(paths, warn))
+        walked = find_sources(paths, warn)
+        while True:
+            chunk = list(itertools.islice(walked, 2000))
+            if not chunk:
+                break
+            stage.saw(chunk)
     except DocumentError as e:
         raise SearchkitError(str(e)) from None
-    present = {s.path for s in sources}
-    for path, record in known_sources.items():
-        if path not in present and _in_scope(path, record, roots):
-            changes.removed_sources.add(path)
-            changes.removed_documents.update(ids_by_source.get(path, ()))
+    stage.compare(ocr)
+    summary.unchanged += stage.unchanged_documents()
+    summary.removed = stage.gone(path for path, root in stage.missing()
+                                 if _in_scope(path, root, roots))
+    total = stage.changed_count()
+    done = 0
+    for rows in stage.changed():
+        changed = [Source(*row) for row in rows]
+        read: list[tuple[Source, list[Document]]] = []
+        with contextlib.closing(read_all(changed, warn, procs)) as results:
+            for source, docs in results:
+                if isinstance(docs, NotADocument):
+                    continue  # no extension and not a document: passed over, as a .png is
+                if isinstance(docs, DocumentError):
+                    # Keep what the index had from this file; the next run tries again.
+                    warn(source.path, str(docs), skipped=True)
+                    stage.keep(source.path)
+                    continue
+                read.append((source, docs))
+        done += len(changed)
+        if progress:
+            progress("indexing", done, total)
+        # Scanned pages: their text from the index's OCR cache, and with --ocr
+        # from Tesseract.  Only a file's own pages: an attachment's are not a
+        # file the OCR can open.
+        scans = [doc for source, docs in read for doc in docs
+                 if doc.scanned and doc.id == source.text_id()]
+        if scans:
+            summary.ocr_pages += ocr_documents(
+                scans, folder, warn, procs,
+                (lambda n, t: progress("OCR", n, t)) if progress else None, run=ocr)
+        yield from _changes(read, stage, warn, summary)
+    summary.removed = stage.removed_count()
 
-    changed = []
-    for source in sources:
-        record = known_sources.get(source.path)
-        # A file left with scanned pages is read again when OCR is asked for.
-        if (record is not None and record.signature == source.signature
-                and not (ocr and record.scanned)):
-            summary.unchanged += len(ids_by_source.get(source.path, ()))
-        else:
-            changed.append(source)
 
-    # Which source each id belongs to, so that a second file using the same id
-    # is reported instead of silently replacing the first.
-    changed_paths = {s.path for s in changed}
-    owner = {doc_id: source for doc_id, (source, *_) in known_docs.items()
-             if source not in changes.removed_sources and source not in changed_paths}
-
-    read: list[tuple[Source, list[Document]]] = []
-    with contextlib.closing(read_all(
-            changed, warn, procs,
-            (lambda n: progress("reading", n, len(changed))) if progress else None)) as results:
-        for source, docs in results:
-            if isinstance(docs, NotADocument):
-                continue  # no extension and not a document: passed over, as a .png is
-            if isinstance(docs, DocumentError):
-                # Keep what the index had from this file; the next run tries again.
-                warn(source.path, str(docs), skipped=True)
-                owner.update((doc_id, source.path)
-                             for doc_id in ids_by_source.get(source.path, ()))
-                continue
-            read.append((source, docs))
-    # Scanned pages: their text from the index's OCR cache, and with --ocr from
-    # Tesseract, all files' pages in one parallel pass.  Only a file's own
-    # pages: an attachment's are not a file the OCR can open.
-    scans = [doc for source, docs in read for doc in docs
-             if doc.scanned and doc.id == source.text_id()]
-    if scans:
-        summary.ocr_pages = ocr_documents(
-            scans, folder, warn, procs,
-            (lambda n, total: progress("OCR", n, total)) if progress else None, run=ocr)
-
+def _changes(read, stage, warn, summary):
+    """The documents of freshly read files that are new or differ from what the
+    index has (recorded in ``stage``); duplicate ids are reported."""
+    ids = [doc.id for _, docs in read for doc in docs]
+    known = stage.known(ids)
+    earlier = stage.produced(ids)
+    produced, changed = [], []
     for source, docs in read:
         own = source.text_id()
-        changes.sources[source.path] = SourceRecord(
-            source.root, docs[0].type if docs else source.kind, source.mtime_ns, source.size,
-            scanned=sum(len(doc.scanned) for doc in docs if doc.id == own))
+        stage.source(source, sum(len(doc.scanned) for doc in docs if doc.id == own))
         now: set[str] = set()
         for doc in docs:
-            first = owner.get(doc.id)
-            if first is not None and (first != source.path or doc.id in now):
+            old = known.get(doc.id)
+            first = earlier.get(doc.id)
+            if first is None and old is not None and old[0] != source.path and stage.still_owned(
+                    old[0]):
+                first = old[0]
+            if first is not None or doc.id in now:
                 where = f"{source.path}:{doc.line}" if doc.line else source.path
-                warn(where, f"duplicate id {doc.id!r} (first seen in {first})", skipped=True)
+                warn(where, f"duplicate id {doc.id!r} (first seen in {first or source.path})",
+                     skipped=True)
                 continue
-            owner[doc.id] = source.path
             now.add(doc.id)
+            earlier[doc.id] = source.path
+            produced.append((doc.id, source.path))
             digest = _digest(doc)
-            old = known_docs.get(doc.id)
-            if old is not None and old[:2] == (source.path, digest):
+            if old is not None and old == (source.path, digest):
                 summary.unchanged += 1
                 continue
-            changes.documents[doc.id] = (source.path, digest, doc.type)
-            to_index.append(doc)
+            changed.append((doc.id, source.path, digest, doc.type))
             if old is None:
                 summary.added += 1
             else:
                 summary.updated += 1
-        changes.removed_documents.update(set(ids_by_source.get(source.path, ())) - now)
-    # An id that moved to another file is re-indexed there, not removed.
-    changes.removed_documents -= set(changes.documents)
-    summary.removed = len(changes.removed_documents)
-    return changes, to_index
+            yield doc
+        stage.dropped(source.path, stage.recorded_ids(source.path) - now)
+    stage.documents(produced, changed)
 
 
 def split_parts(text: str, size: int = PART_CHARS) -> list[tuple[int, str]]:
@@ -432,8 +427,8 @@ def _part_pages(pages: list[int] | None, offset: int, length: int, last: bool):
     return max(first, 1), [start - offset for start in pages[first:end]]
 
 
-def _write(folder: str, changes: Changes, to_index: Iterable[Document], *, procs: int | None,
-           fresh: bool, progress: Progress | None = None, total: int = 0) -> None:
+def _write(folder: str, stage, to_index: Iterable[Document], *, procs: int | None,
+           fresh: bool, progress: Progress | None = None) -> None:
     import contextlib
 
     from whoosh import index as whoosh_index
@@ -458,20 +453,19 @@ def _write(folder: str, changes: Changes, to_index: Iterable[Document], *, procs
     try:
         with worker_safety(log_folder=folder), contextlib.ExitStack() as cleanup:
             cleanup.callback(lexicon.close)
-            n = 0
+            searcher = cleanup.enter_context(writer.searcher()) if not fresh else None
+            deleted = 0
             for doc in to_index:
-                if not fresh:
-                    writer.delete_by_term("id", doc.id)
+                if searcher is not None:
+                    deleted += writer.delete_by_term("id", doc.id, searcher=searcher)
                 _add(builder, doc)
-                n += 1
-                if progress and n % 100 == 0:
-                    progress("indexing", n, total)
-            if progress:
-                progress("indexing", n, n)
-            if not fresh:
-                for doc_id in sorted(changes.removed_documents):
-                    writer.delete_by_term("id", doc_id)
+            if searcher is not None:
+                for doc_id in stage.removals():
+                    deleted += writer.delete_by_term("id", doc_id, searcher=searcher)
             segments = builder.finish()
+            if not (segments or fresh or deleted):
+                writer.cancel()  # nothing changed: the index stays as it is
+                return
             if progress:
                 progress("saving", 0, 0)
             # A fresh build replaces whatever generation there was, in one commit.
@@ -526,7 +520,7 @@ def describe(folder: str) -> dict:
 
     manifest = Manifest.open(folder)
     try:
-        sources = len(manifest.sources())
+        sources = manifest.source_count()
         updated = manifest.get_meta("updated")
         analysis_versions = manifest.get_meta("analysis")
         types = manifest.types()

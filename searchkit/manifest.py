@@ -55,14 +55,161 @@ class SourceRecord:
         return (self.mtime_ns, self.size)
 
 
-@dataclass
-class Changes:
-    """One run's changes, applied in a single transaction."""
-    sources: dict[str, SourceRecord]  # path -> new record
-    removed_sources: set[str]
-    documents: dict[str, tuple[str, str, str]]  # id -> (source path, hash, type)
-    removed_documents: set[str]
-    reset: bool = False  # a fresh build: forget everything recorded before
+# One run's changes, staged in temporary tables (SQLite keeps them in a file
+# beside the database, not in memory: a run over a million files holds none of
+# its plan in Python) and applied in one transaction after the index commit.
+_STAGE = """
+PRAGMA temp_store = FILE;
+CREATE TEMP TABLE seen (
+    path TEXT PRIMARY KEY, root TEXT, kind TEXT, mtime_ns INTEGER, size INTEGER,
+    changed INTEGER NOT NULL DEFAULT 1,
+    kept INTEGER NOT NULL DEFAULT 0  -- changed, but unreadable: its old record stays
+);
+CREATE TEMP TABLE gone (path TEXT PRIMARY KEY);
+CREATE TEMP TABLE new_sources (
+    path TEXT PRIMARY KEY, root TEXT, kind TEXT, mtime_ns INTEGER, size INTEGER, scanned INTEGER
+);
+CREATE TEMP TABLE new_documents (id TEXT PRIMARY KEY, source TEXT, hash TEXT, type TEXT);
+CREATE TEMP TABLE run_documents (id TEXT PRIMARY KEY, source TEXT);
+CREATE TEMP TABLE removed_documents (id TEXT PRIMARY KEY);
+"""
+
+
+class Stage:
+    """The plan of one run: what the walk found, what changed, what goes."""
+
+    def __init__(self, db: sqlite3.Connection, fresh: bool):
+        self._db = db
+        self.fresh = fresh
+        db.executescript(_STAGE)
+
+    # ------------------------------------------------------------ the walk
+
+    def saw(self, sources) -> None:
+        self._db.executemany(
+            "INSERT OR IGNORE INTO seen (path, root, kind, mtime_ns, size) VALUES (?, ?, ?, ?, ?)",
+            ((s.path, s.root, s.kind, s.mtime_ns, s.size) for s in sources))
+
+    def compare(self, ocr: bool) -> None:
+        """Mark the files that are as the index has them (same size and mtime;
+        with ``ocr``, not when they still have pages to OCR)."""
+        if self.fresh:
+            return
+        self._db.execute(
+            "UPDATE seen SET changed = 0 WHERE EXISTS (SELECT 1 FROM sources s "
+            "WHERE s.path = seen.path AND s.mtime_ns = seen.mtime_ns AND s.size = seen.size "
+            "AND NOT (? AND s.scanned > 0))", (int(ocr),))
+
+    def unchanged_documents(self) -> int:
+        if self.fresh:
+            return 0
+        return self._db.execute(
+            "SELECT count(*) FROM documents d JOIN seen s ON d.source = s.path "
+            "WHERE s.changed = 0").fetchone()[0]
+
+    def missing(self):
+        """(path, root) of every recorded file the walk did not find."""
+        if self.fresh:
+            return iter(())
+        return self._db.execute(
+            "SELECT path, root FROM sources WHERE path NOT IN (SELECT path FROM seen)")
+
+    def gone(self, paths) -> int:
+        """Record files that are gone, and their documents; how many documents."""
+        db = self._db
+        db.executemany("INSERT OR IGNORE INTO gone (path) VALUES (?)", ((p,) for p in paths))
+        db.execute("INSERT OR IGNORE INTO removed_documents (id) SELECT id FROM documents "
+                   "WHERE source IN (SELECT path FROM gone)")
+        return db.execute("SELECT count(*) FROM removed_documents").fetchone()[0]
+
+    def changed(self, chunk: int = 500):
+        """Rows (path, root, kind, mtime_ns, size) of the changed files, in walk
+        order, a chunk at a time."""
+        last = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT rowid, path, root, kind, mtime_ns, size FROM seen "
+                "WHERE changed = 1 AND rowid > ? ORDER BY rowid LIMIT ?", (last, chunk)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [row[1:] for row in rows]
+
+    def changed_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM seen WHERE changed = 1").fetchone()[0]
+
+    # ------------------------------------------------------------ documents
+
+    def keep(self, path: str) -> None:
+        """A changed file that could not be read keeps what the index has of it."""
+        self._db.execute("UPDATE seen SET kept = 1 WHERE path = ?", (path,))
+
+    def known(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """id -> (source, hash) recorded for those of ``ids`` the index has."""
+        found: dict[str, tuple[str, str]] = {}
+        if self.fresh:
+            return found
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            found.update((row[0], row[1:]) for row in self._db.execute(
+                f"SELECT id, source, hash FROM documents WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return found
+
+    def still_owned(self, source: str) -> bool:
+        """Does ``source``'s record keep its documents in this run (it is neither
+        gone nor being read again)?"""
+        row = self._db.execute(
+            "SELECT (SELECT 1 FROM gone WHERE path = ?), "
+            "(SELECT 1 FROM seen WHERE path = ? AND changed = 1 AND kept = 0)",
+            (source, source)).fetchone()
+        return not (row[0] or row[1])
+
+    def produced(self, ids: list[str]) -> dict[str, str]:
+        """id -> source for those of ``ids`` that a file of this run produced already."""
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            found.update(self._db.execute(
+                f"SELECT id, source FROM run_documents WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return found
+
+    def source(self, s, scanned: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO new_sources VALUES (?, ?, ?, ?, ?, ?)",
+                         (s.path, s.root, s.kind, s.mtime_ns, s.size, scanned))
+
+    def documents(self, produced: list[tuple[str, str]],
+                  changed: list[tuple[str, str, str, str]]) -> None:
+        """``produced``: (id, source) of every document read; ``changed``: (id,
+        source, hash, type) of those to index."""
+        db = self._db
+        db.executemany("INSERT OR REPLACE INTO run_documents (id, source) VALUES (?, ?)",
+                       produced)
+        db.executemany("INSERT OR REPLACE INTO new_documents VALUES (?, ?, ?, ?)", changed)
+
+    def dropped(self, source: str, ids: set[str]) -> None:
+        """``source`` was read again and no longer gives these of its documents."""
+        if self.fresh:
+            return
+        self._db.executemany(
+            "INSERT OR IGNORE INTO removed_documents (id) SELECT id FROM documents "
+            "WHERE source = ? AND id = ?", ((source, i) for i in ids))
+
+    def recorded_ids(self, source: str) -> set[str]:
+        if self.fresh:
+            return set()
+        return {i for (i,) in self._db.execute("SELECT id FROM documents WHERE source = ?",
+                                               (source,))}
+
+    def removals(self):
+        """Ids to delete from the index: gone or dropped, and not produced again
+        by another file (an id that moved is re-indexed, not removed)."""
+        self._db.execute("DELETE FROM removed_documents WHERE id IN (SELECT id FROM run_documents)")
+        return (i for (i,) in self._db.execute("SELECT id FROM removed_documents ORDER BY id"))
+
+    def removed_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM removed_documents").fetchone()[0]
 
 
 class Manifest:
@@ -86,14 +233,8 @@ class Manifest:
     def close(self) -> None:
         self._db.close()
 
-    def sources(self) -> dict[str, SourceRecord]:
-        return {row[0]: SourceRecord(*row[1:]) for row in self._db.execute(
-            "SELECT path, root, kind, mtime_ns, size, scanned FROM sources")}
-
-    def documents(self) -> dict[str, tuple[str, str, str]]:
-        """id -> (source path, content hash, type)"""
-        return {doc_id: (source, digest, kind) for doc_id, source, digest, kind
-                in self._db.execute("SELECT id, source, hash, type FROM documents")}
+    def source_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM sources").fetchone()[0]
 
     def scanned_sources(self) -> dict[str, int]:
         """Files with pages that have no text: path -> how many such pages."""
@@ -109,24 +250,21 @@ class Manifest:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def apply(self, changes: Changes, meta: dict[str, str] | None = None) -> None:
+    def stage(self, fresh: bool) -> Stage:
+        return Stage(self._db, fresh)
+
+    def apply(self, stage: Stage, meta: dict[str, str] | None = None) -> None:
         with self._db:
             db = self._db
-            if changes.reset:
+            if stage.fresh:
                 db.execute("DELETE FROM sources")
                 db.execute("DELETE FROM documents")
-            db.executemany("DELETE FROM sources WHERE path = ?",
-                           ((p,) for p in changes.removed_sources))
-            db.executemany("DELETE FROM documents WHERE id = ?",
-                           ((i,) for i in changes.removed_documents))
-            db.executemany(
-                "INSERT OR REPLACE INTO sources (path, root, kind, mtime_ns, size, scanned) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                ((p, r.root, r.kind, r.mtime_ns, r.size, r.scanned)
-                 for p, r in changes.sources.items()))
-            db.executemany(
-                "INSERT OR REPLACE INTO documents (id, source, hash, type) VALUES (?, ?, ?, ?)",
-                ((i, s, h, t) for i, (s, h, t) in changes.documents.items()))
+            db.execute("DELETE FROM sources WHERE path IN (SELECT path FROM gone)")
+            db.execute("DELETE FROM documents WHERE id IN (SELECT id FROM removed_documents)")
+            db.execute("INSERT OR REPLACE INTO sources (path, root, kind, mtime_ns, size, scanned) "
+                       "SELECT path, root, kind, mtime_ns, size, scanned FROM new_sources")
+            db.execute("INSERT OR REPLACE INTO documents (id, source, hash, type) "
+                       "SELECT id, source, hash, type FROM new_documents")
             meta = dict(meta or {}, updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                            meta.items())

@@ -23,7 +23,6 @@ from zlib import compress
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from searchkit.analysis import STOPWORDS, iter_words
@@ -45,6 +44,11 @@ _TERM_BYTES = 260
 _WORDS_CACHED = 300_000
 _STOP = ("", "")
 
+# Fields analysed like the text (lemmatised, with positions): one code path,
+# the same as Whoosh's analyzer for them.
+_WORD_FIELDS = frozenset({"title", "author"})
+_UINT = struct.Struct("!I")
+
 # W3's block length, term info and posting extent, as its writer packs them.
 _INT = struct.Struct("!i")
 _TERMINFO = W3TermInfo._struct
@@ -56,16 +60,6 @@ _COMPRESS_MIN = 64  # bytes of pickled block below which zlib saves nothing
 def _quantised(length: int) -> int:
     """A field length as Whoosh stores and reads it back (one byte)."""
     return byte_to_length(length_to_byte(length))
-
-
-class _Postings:
-    """One field's postings: term bytes -> [docnums, weights, values]."""
-
-    __slots__ = ("terms", "count")
-
-    def __init__(self):
-        self.terms: dict[bytes, list] = {}
-        self.count = 0
 
 
 class SegmentBuilder:
@@ -95,7 +89,9 @@ class SegmentBuilder:
         self.segment = self.codec.new_segment(self.storage, self.indexname)
         self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
         self.docnum = 0
-        self.postings: dict[str, _Postings] = {}
+        # field -> term -> [docnums, weights, encoded values (None: derived)]
+        self.postings: dict[str, dict[str, list]] = {}
+        self.count = 0  # postings held
         self.lengths: dict[str, array] = {}  # scorable field -> quantised length per docnum
         self.terms = 0
 
@@ -106,8 +102,7 @@ class SegmentBuilder:
     @property
     def size(self) -> int:
         """Estimated bytes held, for the flush decision."""
-        count = sum(p.count for p in self.postings.values())
-        return count * _POSTING_BYTES + self.terms * _TERM_BYTES
+        return self.count * _POSTING_BYTES + self.terms * _TERM_BYTES
 
     # ------------------------------------------------------------ documents
 
@@ -129,15 +124,16 @@ class SegmentBuilder:
                 # The same text goes to ``exact``: one pass indexes both.
                 if fields.get(EXACT) is not value:
                     raise ValueError("body and exact must be the same text")
-                length = text_length = self._add_text(value, docnum)
+                length = text_length = self._add_words(name, value, docnum, EXACT)
             elif name == EXACT:
                 length = text_length
+            elif name in _WORD_FIELDS:
+                length = self._add_words(name, value, docnum)
             elif field.indexed:
-                items = field.index(value)
-                for btext, freq, weight, vbytes in items:
+                for btext, freq, weight, vbytes in field.index(value):
                     if field.scorable:
                         length += freq
-                    self._post(name, btext, docnum, weight, vbytes)
+                    self._post(name, btext.decode("utf-8"), docnum, weight, vbytes)
             if field.scorable and length:
                 self._length(name, docnum, length)
             perdoc.add_field(name, field, value if field.stored else None, length)
@@ -155,55 +151,40 @@ class SegmentBuilder:
             lengths.extend([0] * (docnum - len(lengths)))
         lengths.append(_quantised(length))
 
-    def _post(self, name: str, btext: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
-        postings = self.postings.get(name)
-        if postings is None:
-            postings = self.postings[name] = _Postings()
-        entry = postings.terms.get(btext)
+    def _field(self, name: str) -> dict:
+        terms = self.postings.get(name)
+        if terms is None:
+            terms = self.postings[name] = {}
+        return terms
+
+    def _post(self, name: str, term: str, docnum: int, weight: float, vbytes: bytes) -> None:
+        terms = self._field(name)
+        entry = terms.get(term)
         if entry is None:
-            entry = postings.terms[btext] = [array("I"), array("f"), []]
+            entry = terms[term] = [array("I"), array("f"), []]
             self.terms += 1
         entry[0].append(docnum)
         entry[1].append(weight)
         entry[2].append(vbytes)
-        postings.count += 1
+        self.count += 1
 
-    def _add_text(self, text: str, docnum: int) -> int:
-        """Index ``text`` in both word fields, as the analyzers in the schema
-        would (``tests/test_segments.py`` holds them to it): a lemmatised term
-        with its positions for ``body``, the lower-cased form for ``exact``.
+    def _add_words(self, name: str, text: str, docnum: int, forms_field: str | None = None) -> int:
+        """Index ``text`` in a lemmatised field with positions and, with
+        ``forms_field``, its lower-cased word forms in that field too -- as the
+        schema's analyzers would (``tests/test_segments.py`` holds them to it).
         Positions are Whoosh's: the first word that is not a stopword keeps
         its place among all words, the later ones follow it without gaps
         (StopFilter renumbers).  Returns the field length (words indexed)."""
         words = self._words
         lemmatizer = self.lemmatizer
         cache = lemmatizer.cache
-        new_forms = self.new_forms
         positions: dict[str, list[int]] = {}
         counts: dict[str, int] = {}
         pos = -1
         for index, (word, _start, _end) in enumerate(iter_words(text)):
             entry = words.get(word)
             if entry is None:
-                form = word.lower()
-                if form in STOPWORDS:
-                    entry = _STOP
-                else:
-                    caps = is_caps(word)
-                    key = (form, caps)
-                    term = cache.get(key)
-                    if term is None:
-                        term = self.known and self.known.term(form, caps)
-                        if term:
-                            cache[key] = term
-                        else:
-                            term = cache[key] = new_forms[key] = lemmatizer.compute(form, caps)
-                    entry = (form, term)
-                if len(words) >= _WORDS_CACHED:
-                    words.clear()
-                    if len(cache) >= _WORDS_CACHED:
-                        cache.clear()
-                words[word] = entry
+                entry = words[word] = self._entry(word, cache, lemmatizer)
             if entry is _STOP:
                 continue
             pos = index if pos < 0 else pos + 1
@@ -214,12 +195,51 @@ class SegmentBuilder:
             else:
                 where.append(pos)
             counts[form] = counts.get(form, 0) + 1
-        encode = self._positions_format.encode
+        terms = self._field(name)
+        added = 0
         for term, where in positions.items():
-            self._post(BODY, term.encode("utf-8"), docnum, float(len(where)), encode(where))
-        for form, count in counts.items():
-            self._post(EXACT, form.encode("utf-8"), docnum, float(count), pack_uint(count))
+            entry = terms.get(term)
+            if entry is None:
+                entry = terms[term] = [array("I"), array("f"), []]
+                added += 1
+            entry[0].append(docnum)
+            entry[1].append(len(where))
+            # Whoosh's Positions.encode: the count, then the pickled gaps.
+            gaps = [where[0]]
+            gaps.extend(map(sub, where[1:], where[:-1]))
+            entry[2].append(_UINT.pack(len(where)) + dumps(gaps, 2))
+        self.count += len(positions)
+        if forms_field:
+            forms = self._field(forms_field)
+            for form, count in counts.items():
+                entry = forms.get(form)
+                if entry is None:
+                    # No values kept: a Frequency posting's value is its weight.
+                    entry = forms[form] = [array("I"), array("f"), None]
+                    added += 1
+                entry[0].append(docnum)
+                entry[1].append(count)
+            self.count += len(counts)
+        self.terms += added
         return sum(counts.values())
+
+    def _entry(self, word: str, cache: dict, lemmatizer: Lemmatizer):
+        if len(self._words) >= _WORDS_CACHED:
+            self._words.clear()
+            if len(cache) >= _WORDS_CACHED:
+                cache.clear()
+        form = word.lower()
+        if form in STOPWORDS:
+            return _STOP
+        caps = is_caps(word)
+        key = (form, caps)
+        term = cache.get(key)
+        if term is None:
+            term = self.known.term(form, caps) if self.known is not None else None
+            if term is None:
+                term = self.new_forms[key] = lemmatizer.compute(form, caps)
+            cache[key] = term
+        return (form, term)
 
     # ------------------------------------------------------------ writing
 
@@ -253,10 +273,10 @@ class SegmentBuilder:
         blocklimit = self.codec._blocklimit
         fixed = field.format.fixed_value_size()
         lengths = self.lengths.get(name) if field.scorable else None
-        terms = self.postings[name].terms
+        terms = self.postings[name]
         offset = postfile.tell()
-        for btext in sorted(terms):
-            docnums, weights, values = terms.pop(btext)
+        for btext, term in sorted((term.encode("utf-8"), term) for term in terms):
+            docnums, weights, values = terms.pop(term)
             n = len(docnums)
             chunks = [_MAGIC]
             total = 0.0
@@ -288,6 +308,8 @@ class SegmentBuilder:
                     mini_values = tuple(values[start:end])
                 elif fixed == 0:
                     mini_values = None
+                elif values is None:  # Frequency: the value is the count
+                    mini_values = b"".join(map(_UINT.pack, map(int, block_weights)))
                 else:
                     mini_values = b"".join(values[start:end])
                 deltas = (ids[0],) + tuple(map(sub, ids[1:], ids[:-1]))

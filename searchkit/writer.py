@@ -125,8 +125,11 @@ class Builder:
         from searchkit.index import INDEX_NAME
         folder = self.ix.storage.folder
         known = self.known
-        if known is not None and in_worker:
-            known = Lexicon.open(folder)  # a connection of its own: never share one across fork
+        if in_worker:
+            # A connection of its own (never share one across fork), also in
+            # a fresh build: what the other writers computed reaches the
+            # lexicon as they go, and a lookup costs less than Morfeusz.
+            known = Lexicon.open(folder)
         return SegmentBuilder(FileStorage(folder), self.schema, INDEX_NAME,
                               self.lemmatizer, self.budget_mb, known=known)
 

@@ -97,7 +97,7 @@ def test_poquad_show_and_count(run, poquad_index):
 def test_progress_shows_on_a_terminal_only(run, project):
     on_terminal = run_on_terminal([searchkit_command(), "index", str(project / "seeds"),
                                    "--index", str(project / "tty-index")])
-    assert "reading" in on_terminal and "indexed" in on_terminal
+    assert "indexing" in on_terminal and "indexed" in on_terminal
     piped = run("index", str(project / "seeds"), "--index", str(project / "pipe-index"))
     assert piped.stderr.splitlines() == [piped.stderr.strip()]  # the summary alone
     assert piped.stderr.startswith("searchkit: indexed ")
