@@ -187,6 +187,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                              ocr=ocr, folder=folder)
             try:
                 _write(folder, stage, to_index, procs=procs, fresh=fresh, progress=progress)
+                summary.removed = stage.removed_count()
             except (OSError, sqlite3.Error, WorkerFailed) as e:
                 remove_leftovers(folder)
                 raise SearchkitError(f"cannot write the index at {folder} ({_reason(e)}); "
@@ -324,8 +325,7 @@ def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folde
         raise SearchkitError(str(e)) from None
     stage.compare(ocr)
     summary.unchanged += stage.unchanged_documents()
-    summary.removed = stage.gone(path for path, root in stage.missing()
-                                 if _in_scope(path, root, roots))
+    stage.gone(path for path, root in stage.missing() if _in_scope(path, root, roots))
     total = stage.changed_count()
     done = 0
     for rows in stage.changed():
@@ -354,7 +354,6 @@ def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folde
                 scans, folder, warn, procs,
                 (lambda n, t: progress("OCR", n, t)) if progress else None, run=ocr)
         yield from _changes(read, stage, warn, summary)
-    summary.removed = stage.removed_count()
 
 
 def _changes(read, stage, warn, summary):

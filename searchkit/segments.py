@@ -41,7 +41,7 @@ _TERM_BYTES = 260
 # are mostly ones seen before, so this one lookup replaces lower-casing, the
 # stopword test and the lemmatizer's own lookup.  Cleared when it grows past
 # this many words (memory stays bounded; common words come straight back).
-_WORDS_CACHED = 300_000
+_WORDS_CACHED = 400_000
 _STOP = ("", "")
 
 # Fields analysed like the text (lemmatised, with positions): one code path,

@@ -78,16 +78,27 @@ class Builder:
         self._chars = 0
         self._workers: list = []
         self._tasks = self._results = None
+        self._here: SegmentBuilder | None = None  # when writing in this process
 
     def add(self, fields: dict) -> None:
+        if self.procs < 2:
+            self._add_here(fields)
+            return
         self._buffer.append(fields)
         self._chars += len(fields.get("body") or "")
         if self._workers:
             if self._chars >= BATCH_CHARS:
                 self._send()
-        elif self.procs > 1 and self._chars >= PARALLEL_MIN_CHARS:
+        elif self._chars >= PARALLEL_MIN_CHARS:
             self._start_workers()
             self._send()
+
+    def _add_here(self, fields: dict) -> None:
+        if self._here is None:
+            self._here = self._builder()
+        self._here.add(fields)
+        if self._here.size > self._here.budget:
+            self._collect(self._here.flush(), self._here.take_new_forms())
 
     def finish(self) -> list:
         if self._workers:
@@ -101,13 +112,11 @@ class Builder:
                 worker.join()
             self._workers = []
         else:
-            builder = self._builder()
             for fields in self._buffer:
-                builder.add(fields)
-                if builder.size > builder.budget:
-                    self._collect(builder.flush(), builder.take_new_forms())
+                self._add_here(fields)
             self._buffer = []
-            self._collect(builder.flush(), builder.take_new_forms())
+            if self._here is not None:
+                self._collect(self._here.flush(), self._here.take_new_forms())
         return [s for s in self.segments if s is not None]
 
     def cancel(self) -> None:
@@ -125,10 +134,10 @@ class Builder:
         from searchkit.index import INDEX_NAME
         folder = self.ix.storage.folder
         known = self.known
-        if in_worker:
-            # A connection of its own (never share one across fork), also in
-            # a fresh build: what the other writers computed reaches the
-            # lexicon as they go, and a lookup costs less than Morfeusz.
+        if known is not None and in_worker:
+            # A connection of its own: never share one across fork.  (Not in a
+            # fresh build: measured, looking up words the other writer may
+            # have computed cost half as much as computing them again.)
             known = Lexicon.open(folder)
         return SegmentBuilder(FileStorage(folder), self.schema, INDEX_NAME,
                               self.lemmatizer, self.budget_mb, known=known)
