@@ -204,6 +204,16 @@ def split(names: dict[str, set[str]], fold: int = 0):
     return train, test
 
 
+def masculines(test, members) -> frozenset:
+    """The masculine of each held-out feminine surname, even when the corpora
+    did not show it: a dictionary that lacks Barciszewska lacks Barciszewski
+    (else Barciszewskich, Barciszewskim would keep the dictionary's lemma)."""
+    return frozenset(
+        lemma[:-1] + end for name in test for lemma in members[name]
+        if lemma.endswith("a") and (lemma[:-1] + "ej" in test[name] or lemma[:-1] + "iej" in test[name])
+        for end in ("", "i", "y"))
+
+
 def evaluate(names, members, vocab, stemmer_path, settings=(3, 2), fold=0, analyzers=None,
              verbose=True, kinds=None, detail=True) -> dict:
     train, test = split(names, fold)
@@ -211,13 +221,7 @@ def evaluate(names, members, vocab, stemmer_path, settings=(3, 2), fold=0, analy
     table = guesser.learn(build_name_rules.pairs(train), context=context, min_count=min_count)
     guess = guesser.Guesser(table)
     removed = {lemma for name in test for lemma in members[name]}
-    # The masculine of a held-out feminine surname, even when the corpora did
-    # not show it: a dictionary that lacks Barciszewska lacks Barciszewski
-    # (else Barciszewskich, Barciszewskim would keep the dictionary's lemma).
-    surnames = frozenset(
-        lemma[:-1] + end for name in test for lemma in members[name]
-        if lemma.endswith("a") and (lemma[:-1] + "ej" in test[name] or lemma[:-1] + "iej" in test[name])
-        for end in ("", "i", "y"))
+    surnames = masculines(test, members)
     today = WithoutNames(removed, stemmer_path, surnames=surnames)
     new = WithoutNames(removed, stemmer_path, guess, surnames=surnames)
     new._lemmas = today._lemmas  # the same dictionary answers: look each form up once
