@@ -14,11 +14,21 @@ other fifth (the names names_eval holds out are not used at all).
 * ``short``: the shortest unknown word the rules guess (``MIN_GUESS_LENGTH``);
 * ``reject``: 1 keeps the form, 2 stems it, when the guess is the lemma of a
   word the dictionary knows (wiatrowie -> wiatr);
-* ``context``, ``min_count``: as in names_eval.
+* ``context``, ``min_count``: as in names_eval;
+* ``capitals``: what a capitalised word that the dictionary knows gets, when
+  the rules' guess for it differs from its lemma (Koronowa: the adjective
+  koronowy, guessed koronow; Grotkowie: the Groteks, guessed grotkow).
+  ``one`` (searchkit): the lemma only; ``both``: the lemma and the guess, in the
+  index and in a query; ``both_index``: both in the index, the lemma in a
+  query; ``common``/``proper``: both only when the dictionary's readings are
+  all common words / include a proper name.  Names' forms count as
+  capitalised, the common vocabulary's as not (sentence-initial capitals are
+  left out, which flatters every variant but ``one``).
 
 Run from the repository root (about 15 s a variant; needs ../shared/data)::
 
     .venv/bin/python benchmarks/names_variants.py key=strip key=keep_a short=5 sg=2
+    .venv/bin/python benchmarks/names_variants.py capitals=one capitals=both capitals=both_index
 """
 
 from __future__ import annotations
@@ -113,6 +123,69 @@ def run(data, key="strip", sg=1, short=lemmatizer.MIN_GUESS_LENGTH, reject=0,
             + " | ".join(f"{pct(v['recall'])} / {pct(v['wrong_hits'])}" for v in c.values()) + " |")
 
 
+def run_capitals(data, capitals="one", context=build_name_rules.CONTEXT,
+                 min_count=build_name_rules.MIN_COUNT):
+    """names_eval's figures when capitalised dictionary words may get two terms.
+
+    A document is a (lemma, form) pair, capitalised when the lemma is a name;
+    a query is a held-out name's form, capitalised.  A hit is wrong, as in
+    names_eval, when the query's name does not have the hit form."""
+    names, members, kinds = data
+    vocab, stemmer_path = data_extra
+    train_all, _ = names_eval.split(names, 0)
+    train, test = names_eval.split(train_all, 1)
+    guess = guesser.Guesser(guesser.learn(build_name_rules.pairs(train), context, min_count))
+    removed = {lemma for name in test for lemma in members[name]}
+    lem = names_eval.WithoutNames(removed, stemmer_path, guess,
+                                  surnames=names_eval.masculines(test, members))
+    judged = {k: sorted(v) for k, v in test.items() if not lem.lemmas(k)}
+    universe: dict[str, set[str]] = defaultdict(set)
+    for part in (vocab, train, test):
+        for lemma, forms in part.items():
+            universe[lemma] |= set(forms)
+    named = set(train) | set(test)
+    term, second = {}, {}
+    for forms in universe.values():
+        for form in forms:
+            if form in term:
+                continue
+            term[form] = lem.compute(form)
+            lemmas = lem.lemmas(form)
+            guessed = guess(form) if lemmas else None
+            proper = any(lemma[:1].isupper() for lemma in lemmas)
+            wanted = {"one": False, "both": True, "both_index": True,
+                      "common": not proper, "proper": proper}[capitals]
+            if wanted and guessed and guessed != term[form]:
+                second[form] = guessed
+
+    def index(lemma, form):
+        extra = second.get(form) if lemma in named else None
+        return {term[form], extra} - {None}
+
+    def query(form):
+        extra = None if capitals == "both_index" else second.get(form)
+        return {term[form], extra} - {None}
+
+    forms_of: dict[str, set[str]] = defaultdict(set)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for lemma, forms in universe.items():
+        for form in forms:
+            owners[form].add(lemma)
+            for t in index(lemma, form):
+                forms_of[t].add(form)
+    recalls, wrong = [], []
+    for lemma, forms in judged.items():
+        if len(forms) > 1:
+            recalls.append(sum(bool(query(f) & index(lemma, g)) for f in forms for g in forms
+                               if f != g) / (len(forms) * (len(forms) - 1)))
+        for form in forms:
+            hits = set().union(*(forms_of[t] for t in query(form)))
+            wrong.append(sum(lemma not in owners[g] for g in hits) / len(hits))
+    pct = names_eval.pct
+    return (f"| capitals={capitals} | {len(second):,} | "
+            f"{pct(sum(recalls) / len(recalls))} | {pct(sum(wrong) / len(wrong))} |")
+
+
 def main(argv=None) -> int:
     global data_extra
     argv = sys.argv[1:] if argv is None else argv
@@ -122,6 +195,13 @@ def main(argv=None) -> int:
         return 2
     data = names_eval.load_names(shared)
     data_extra = (names_eval.vocabulary(shared), str(names_eval.WORK_DIR / "stempel-polimorf.bin"))
+    capitals = [spec for spec in argv if spec.startswith("capitals=")]
+    if capitals:
+        print("| variant | forms whose guess would be a second term | recall | wrong hits |\n"
+              "|---|---:|---:|---:|")
+        for spec in capitals:
+            print(run_capitals(data, spec.split("=", 1)[1]), flush=True)
+        return 0
     print("| variant | rules | recall | wrong hits | singular: recall | wrong hits "
           "| unshared forms: recall | wrong hits | surnames | first names | place names |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

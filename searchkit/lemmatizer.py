@@ -41,7 +41,7 @@ STEMMER_TABLE = "polimorf"
 
 # Bump when compute() would give any word another term: an index's terms (and
 # its lexicon, which caches them) are only valid for the rules that made them.
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 
 # Gerunds duplicate their verb's lexeme; depreciative forms are a register.

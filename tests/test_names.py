@@ -78,7 +78,16 @@ def test_guesser_rules_rewrite_endings():
     assert guess("pawłogradzie") == "pawłograd"
     assert guess("kostiantyniwce") == "kostiantyniwk"
     assert guess("sunak") == "sunak"
-    assert guess("xem") is None  # too little of the word would be left
+    # A rule that would leave fewer than three letters gives way to a shorter
+    # ending's rule; with none left, there is no guess.
+    assert guesser.Guesser({"em": (2, ""), "niem": (4, "")})("geniem") == "geni"
+    assert guesser.Guesser({"em": (2, "")})("xem") is None
+
+
+def test_a_short_name_whose_longest_ending_cuts_too_much_still_gets_a_rule():
+    # Muhammad Ali: the rule for -iego would leave two letters; pystempel's
+    # guess for Aliego was "alękni".
+    assert index_terms("Aliego") == index_terms("Aliemu") == index_terms("Ali") == ["ali"]
 
 
 def test_learnt_rules_keep_only_the_endings_that_decide():
