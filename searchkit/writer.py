@@ -125,6 +125,12 @@ class Builder:
         for worker in self._workers:
             worker.join(5)
         self._workers = []
+        # A batch still on its way to a worker that is gone would block this
+        # process's exit for ever (the queue's feeder thread is joined then).
+        for channel in (self._tasks, self._results):
+            if channel is not None:
+                channel.cancel_join_thread()
+                channel.close()
 
     # ------------------------------------------------------------ internals
 
