@@ -172,6 +172,11 @@ class _Progress:
         self.stage = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if not total and done:  # a total not known yet (a first build walks as it goes)
+            self.clear()
+            sys.stderr.write(f"\r{stage}: {done} files")
+            sys.stderr.flush()
+            return
         if stage != self.stage:
             self.clear()
             self.stage = stage

@@ -307,29 +307,15 @@ def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folde
     so nothing here grows with the number of files."""
     import contextlib
 
-    from searchkit.documents import DocumentError, Source, find_sources
+    from searchkit.documents import DocumentError, Source
     from searchkit.documents.model import NotADocument
     from searchkit.extraction import ocr_documents, read_all
 
-    roots = [os.path.abspath(p) for p in paths]
-    # The walk first, whole, into the stage: which files are gone is only
-    # known at its end, and a document id's owner may be any file.
-    try:
-        walked = find_sources(paths, warn)
-        while True:
-            chunk = list(itertools.islice(walked, 2000))
-            if not chunk:
-                break
-            stage.saw(chunk)
-    except DocumentError as e:
-        raise SearchkitError(str(e)) from None
-    stage.compare(ocr)
-    summary.unchanged += stage.unchanged_documents()
-    stage.gone(path for path, root in stage.missing() if _in_scope(path, root, roots))
-    total = stage.changed_count()
+    for given in paths:  # before anything is read: a mistyped path writes nothing
+        if not os.path.exists(given):
+            raise SearchkitError(f"{given}: no such file or folder")
     done = 0
-    for rows in stage.changed():
-        changed = [Source(*row) for row in rows]
+    for changed in _changed_sources(paths, stage, warn, summary, ocr):
         read: list[tuple[Source, list[Document]]] = []
         with contextlib.closing(read_all(changed, warn, procs)) as results:
             for source, docs in results:
@@ -343,7 +329,7 @@ def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folde
                 read.append((source, docs))
         done += len(changed)
         if progress:
-            progress("indexing", done, total)
+            progress("indexing", done, stage.changed_total)
         # Scanned pages: their text from the index's OCR cache, and with --ocr
         # from Tesseract.  Only a file's own pages: an attachment's are not a
         # file the OCR can open.
@@ -354,6 +340,34 @@ def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folde
                 scans, folder, warn, procs,
                 (lambda n, t: progress("OCR", n, t)) if progress else None, run=ocr)
         yield from _changes(read, stage, warn, summary)
+
+
+def _changed_sources(paths, stage, warn, summary, ocr):
+    """Lists of the files to read, in walk order."""
+    from searchkit.documents import DocumentError, Source, find_sources
+
+    walked = find_sources(paths, warn)
+    try:
+        if stage.fresh:
+            # Nothing is known: every file is read, while the walk goes on.
+            stage.changed_total = 0  # not known before the walk ends
+            while chunk := list(itertools.islice(walked, 500)):
+                stage.saw(chunk)
+                yield chunk
+            return
+        # An update walks first, whole, into the stage: which files are gone
+        # is only known at its end, and a document id's owner may be any file.
+        while chunk := list(itertools.islice(walked, 2000)):
+            stage.saw(chunk)
+    except DocumentError as e:
+        raise SearchkitError(str(e)) from None
+    stage.compare(ocr)
+    summary.unchanged += stage.unchanged_documents()
+    roots = [os.path.abspath(p) for p in paths]
+    stage.gone(path for path, root in stage.missing() if _in_scope(path, root, roots))
+    stage.changed_total = stage.changed_count()
+    for rows in stage.changed():
+        yield [Source(*row) for row in rows]
 
 
 def _changes(read, stage, warn, summary):

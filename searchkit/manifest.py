@@ -81,6 +81,7 @@ class Stage:
     def __init__(self, db: sqlite3.Connection, fresh: bool):
         self._db = db
         self.fresh = fresh
+        self.changed_total = 0  # files to read, once the walk knows
         db.executescript(_STAGE)
 
     # ------------------------------------------------------------ the walk
