@@ -55,8 +55,9 @@ class Builder:
 
     Documents (dicts of field values, one per part) are buffered until there is
     enough text to pay for worker processes; then ``procs`` writers are forked,
-    each taking batches from one queue and writing a segment whenever its
-    postings reach ``BUDGET_MB``.  A smaller update is written here.  New word
+    each taking batches from one queue, spilling its postings to a run file
+    whenever they reach ``BUDGET_MB`` and merging the runs into one segment at
+    the end.  A smaller update is written here.  New word
     forms go to the lexicon as the writers report them, so nothing here grows
     with the corpus.  ``finish`` returns the segments for the table of contents;
     on failure (``cancel``) their files are left for ``remove_leftovers``."""
@@ -98,7 +99,8 @@ class Builder:
             self._here = self._builder()
         self._here.add(fields)
         if self._here.size > self._here.budget:
-            self._collect(self._here.flush(), self._here.take_new_forms())
+            self._here.spill()
+            self._collect(None, self._here.take_new_forms())
 
     def finish(self) -> list:
         if self._workers:
@@ -210,8 +212,7 @@ class Builder:
 
 
 def _write_batches(builder: Builder, tasks, results) -> None:
-    """A writer process: batches in, a segment out whenever the budget is
-    reached, and one at the end."""
+    """A writer process: batches in, one segment out at the end."""
     segments = builder._builder(in_worker=True)
     try:
         while True:
@@ -221,7 +222,8 @@ def _write_batches(builder: Builder, tasks, results) -> None:
             for fields in batch:
                 segments.add(fields)
             if segments.size > segments.budget:
-                results.put(("segment", segments.flush(), segments.take_new_forms()))
+                segments.spill()
+                results.put(("forms", None, segments.take_new_forms()))
             elif len(segments.new_forms) > 20_000:
                 results.put(("forms", None, segments.take_new_forms()))
         results.put(("done", segments.flush(), segments.take_new_forms()))

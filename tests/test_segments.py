@@ -109,8 +109,9 @@ def test_segments_hold_what_whoosh_would_write(tmp_path):
 
 
 def test_writer_processes_and_budget_flushes_give_the_same_index(tmp_path, monkeypatch):
-    """Several writer processes, each writing several segments, index the same
-    postings as one process writing one."""
+    """Several writer processes, each spilling its postings to several runs
+    and merging them into its segment, index the same postings as one process
+    holding them all."""
     docs = [Document(id=f"p{i}-{d.id}", path=d.path, title=d.title, text=d.text, date=d.date,
                      author=d.author, type=d.type) for i in range(40) for d in _docs()]
     expected = _contents(_by_builder(str(tmp_path / "one"), docs))
@@ -125,7 +126,9 @@ def test_writer_processes_and_budget_flushes_give_the_same_index(tmp_path, monke
     for doc in docs:
         builder.add(_fields(doc)[1])
     segments = builder.finish()
-    assert len(segments) > 2
+    # One segment per writer process, from the runs each spilled.
+    assert len(segments) == 2
+    assert not [name for name in os.listdir(folder) if ".run" in name]
     writer.add_segments(ix.writer(), segments, writing.CLEAR)
     forms = lexicon.entries()
     lexicon.close()
@@ -140,3 +143,24 @@ def test_texts_without_words_or_with_one(tmp_path, text):
     docs = [Document(id="a", path="/a", title="", text=text, date=None, type="text")]
     assert _contents(_by_builder(str(tmp_path / "ours"), docs)) == _contents(
         _by_whoosh(str(tmp_path / "whoosh"), docs))
+
+
+def test_one_process_spills_runs_and_merges_them_into_one_segment(tmp_path):
+    docs = [Document(id=f"p{i}-{d.id}", path=d.path, title=d.title, text=d.text, date=d.date,
+                     author=d.author, type=d.type) for i in range(20) for d in _docs()]
+    expected = _contents(_by_whoosh(str(tmp_path / "whoosh"), docs))
+    folder = str(tmp_path / "ours")
+    os.makedirs(folder)
+    ix = whoosh_index.create_in(folder, index.make_schema(), index.INDEX_NAME)
+    lexicon = Lexicon.open(folder, writable=True)
+    builder = writer.Builder(ix, lexicon, os.path.join(folder, index.STEMMER_FILE), 1,
+                             fresh=True, budget_mb=0.01)
+    for doc in docs:
+        builder.add(_fields(doc)[1])
+    assert len(builder._here.runs) > 5
+    segments = builder.finish()
+    assert len(segments) == 1
+    writer.add_segments(ix.writer(), segments, writing.CLEAR)
+    lexicon.close()
+    assert _contents(folder) == expected
+    assert not [name for name in os.listdir(folder) if ".run" in name]
