@@ -261,6 +261,10 @@ def _reading(method):
 
 
 class Searcher:
+    # Rank an OR of terms with block-max pruning (topk.py); False: score every
+    # posting (the reference that tests and benchmarks compare with).
+    pruning = True
+
     def __init__(self, folder: str):
         self.folder = folder
         self._ix = open_whoosh(folder)
@@ -285,9 +289,6 @@ class Searcher:
         self._queries = QueryBuilder(schema, expander, FIELD_BOOSTS)
         self._scores = _TermScores(self._searcher)
         self._ranker = None
-        # Rank an OR of terms by block-max pruning (topk.py); False: score
-        # every posting (the reference the tests and benchmarks compare with).
-        self.pruning = True
         # Long documents are stored as several parts: collapse them to one hit.
         self._multipart = self._searcher.doc_frequency("more", "1") > 0
 

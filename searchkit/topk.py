@@ -400,9 +400,9 @@ class Ranker:
                     if value is not None:
                         values[doc] = value * boost
                 got = values.get
-            alive = {doc: score + got(doc, 0.0) for doc, score in alive.items()}
-            alive = {doc: score for doc, score in alive.items()
-                     if (score + left / FIXED) * (1 + MARGIN) >= theta}
+            cut = theta / (1 + MARGIN) - left / FIXED
+            alive = {doc: score for doc, before in alive.items()
+                     if (score := before + got(doc, 0.0)) >= cut}
         # the exhaustive sum: every term's value in the query's order
         out = {}
         terms = sorted(essential + list(found))
