@@ -112,13 +112,48 @@ def _length_column(reader, fieldname: str) -> bytes:
                      for n in range(count))
 
 
+# Protocol 2 pickles bytes as calls of _codecs.encode: a block's values (a
+# term's positions in each document) take most of its unpickling time, and only
+# proximity needs them, for a few documents (Ranker.positions).
+_VALUES = b"c_codecs\nencode\n"
+
+
+def _ids_and_weights(data: bytes, compressed: int, count: int) -> tuple:
+    """(delta-coded document numbers, weights) of a W3 block's data, a pickled
+    (ids, weights, values): the part before the values, with None put in
+    their place, decompressed and unpickled; all of it when that fails."""
+    if compressed:
+        inflate = zlib.decompressobj()
+        # ids take at most 5 bytes each, weights 9: usually enough at once
+        plain = inflate.decompress(data, 14 * count + 64)
+        while _VALUES not in plain and inflate.unconsumed_tail:
+            plain += inflate.decompress(inflate.unconsumed_tail, 4096)
+    else:
+        plain = data
+    cut = plain.find(_VALUES)
+    if cut > 0:
+        if plain[cut - 1:cut] == b"(":  # a tuple of values opens before it
+            cut -= 1
+        try:
+            # None for the values; TUPLE3; STOP
+            ids, weights, _ = pickle.loads(plain[:cut] + b"N\x87.")
+            if len(ids) == count and (not isinstance(weights, tuple) or len(weights) == count):
+                return ids, weights
+        except Exception:  # not the layout expected: read the whole block
+            pass
+    if compressed:
+        plain = zlib.decompress(data)
+    return pickle.loads(plain)[:2]
+
+
 class TermBlocks:
     """A term's posting blocks over the whole index: where each ends (global
     document numbers, ascending), a bound on its scores, and where to read
     it.  Decoded blocks and their scores are kept for later queries, within
     the ranker's budget."""
 
-    __slots__ = ("key", "ends", "bounds", "places", "raw", "scores", "idf", "floor", "size")
+    __slots__ = ("key", "ends", "bounds", "places", "before", "raw", "scores", "idf", "floor",
+                 "size")
 
     def __init__(self, key):
         self.key = key
@@ -126,6 +161,7 @@ class TermBlocks:
         self.bounds: list[float] = []
         # (leaf, postings file, data offset, data length, compressed, count)
         self.places: list[tuple] = []
+        self.before: list[int] = [0]  # postings in the blocks before each (and in all)
         self.raw: dict[int, tuple] = {}  # block -> (segment document numbers, weights)
         self.scores: dict[int, array] = {}  # block -> every posting's score
         self.idf = self.floor = 0.0
@@ -175,6 +211,7 @@ class Ranker:
             t.floor = self._weighting.lower_bounds.get(fieldname, 0.0) * t.idf
             for leaf in self.leaves():
                 self._read_headers(t, leaf)
+            t.before = [0, *accumulate(place[5] for place in t.places)]
         t.size = len(t.ends)
         self._size += t.size
         self._terms[key] = t
@@ -224,10 +261,7 @@ class Ranker:
         if found is not None:
             return found
         leaf, postfile, offset, length, compressed, count = t.places[i]
-        data = postfile.get(offset, length)
-        if compressed:
-            data = zlib.decompress(data)
-        deltas, weights = pickle.loads(data)[:2]
+        deltas, weights = _ids_and_weights(postfile.get(offset, length), compressed, count)
         if weights is None:
             weights = (1.0,) * count
         elif isinstance(weights, float):
@@ -335,15 +369,21 @@ class Ranker:
                     bound[n] = max(fixed[n][i:j + 1])
             theta = max(floor, heap[0][0]) if len(heap) == k else floor
             limit = theta * FIXED
-            order = sorted((n for n in everything if bound[n]), key=bound.__getitem__)
-            optional = 0  # non-essential terms: the longest prefix bounded below theta
+            # Non-essential: as many postings as fit under theta, the terms with
+            # the most postings per unit of bound first (as Lucene's
+            # MaxScoreBulkScorer orders them); looked up the other way round,
+            # so that the cheap strong terms shrink the bound left quickly.
+            present = [n for n in everything if bound[n]]
+            cost = {n: self._postings_in(blocks[n], low, high) / bound[n] for n in present}
             total = 0
-            for n in order:
-                if (total + bound[n]) * (1 + MARGIN) >= limit:
-                    break
-                total += bound[n]
-                optional += 1
-            essential, lookups = order[optional:], order[:optional][::-1]
+            essential, lookups = [], []
+            for n in sorted(present, key=lambda n: -cost[n]):
+                if (total + bound[n]) * (1 + MARGIN) < limit:
+                    total += bound[n]
+                    lookups.append(n)
+                else:
+                    essential.append(n)
+            lookups.reverse()
             if lookups:
                 complete = False
             if not essential:
@@ -421,9 +461,10 @@ class Ranker:
         return out
 
     def _postings_in(self, t: TermBlocks, low: int, high: int) -> int:
+        """Postings in the blocks of ``t`` that overlap ``low`` to ``high``."""
         i = bisect.bisect_left(t.ends, low)
-        j = bisect.bisect_left(t.ends, high, i)
-        return sum(place[5] for place in t.places[i:j + 1])
+        j = min(bisect.bisect_left(t.ends, high, i), len(t.ends) - 1)
+        return t.before[j + 1] - t.before[i]
 
     def _seed(self, blocks, boosts, fixed, k: int) -> float:
         """A score the k-th best document reaches at least: the k-th best sum
