@@ -54,13 +54,21 @@ FIXED = 1 << 40  # bounds in units of 2^-40: integer sums, exact
 MARGIN = 1e-9
 WINDOWS = 32  # per index: the non-essential terms are chosen again in each
 MIN_WINDOW = 2048  # documents
-LOOKUP_COST = 8  # a lookup costs about as much as scoring this many postings in a row
 SEED_SHARE = 4  # the first estimate of the k-th score reads at most 1/4 of the postings
 
 
-def _theta(heap, k: int, floor: float) -> float:
-    """The score a document must reach to enter the top k (never below ``floor``)."""
-    return max(floor, heap[0][0]) if len(heap) == k else floor
+def _theta(heap, k: int) -> float:
+    """The score a document must reach to enter the top k (0: any will do)."""
+    return heap[0][0] if len(heap) == k else 0.0
+
+
+def _offer(heap: list, k: int, score: float, doc: int) -> None:
+    """Keep ``doc`` if it is among the k best so far (ties: lower numbers)."""
+    item = (score, -doc)
+    if len(heap) < k:
+        heapq.heappush(heap, item)
+    elif item > heap[0]:
+        heapq.heapreplace(heap, item)
 
 
 class Estimate(int):
@@ -352,7 +360,11 @@ class Ranker:
         fixed = [[max(int(b * boost * FIXED) + 1, 0) for b in t.bounds]
                  for t, boost in zip(blocks, boosts)]
         heap: list[tuple[float, int]] = []  # (score, -doc): the k best, worst first
-        floor = self._seed(blocks, boosts, fixed, k)
+        # the likeliest best documents first, scored in full: a high k-th score
+        # from the first window on
+        scored = self._seed(blocks, boosts, fixed, k)
+        for doc, score in scored.items():
+            _offer(heap, k, score, doc)
         seen = 0
         complete = True
         count = self._searcher.reader().doc_count_all()
@@ -367,7 +379,7 @@ class Ranker:
                 if i < len(ends):
                     j = bisect.bisect_left(ends, high, i)
                     bound[n] = max(fixed[n][i:j + 1])
-            theta = max(floor, heap[0][0]) if len(heap) == k else floor
+            theta = _theta(heap, k)
             limit = theta * FIXED
             # Non-essential: as many postings as fit under theta, the terms with
             # the most postings per unit of bound first (as Lucene's
@@ -397,67 +409,87 @@ class Ranker:
             seen += len(partial)
             if lookups:
                 partial = self._look_up(blocks, boosts, essential, lookups, bound, total,
-                                        partial, low, high, _theta(heap, k, floor))
+                                        partial, _theta(heap, k))
             for doc, score in sorted(partial.items(), key=lambda item: -item[1]):
-                theta = _theta(heap, k, floor)
+                theta = _theta(heap, k)
                 if score * (1 + MARGIN) < theta:
                     break  # the rest of the window scores lower still
-                item = (score, -doc)
-                if len(heap) < k:
-                    heapq.heappush(heap, item)
-                elif item > heap[0]:
-                    heapq.heapreplace(heap, item)
+                if doc not in scored:
+                    _offer(heap, k, score, doc)
         self._trim()
         top = sorted(((-d, s) for s, d in heap), key=lambda item: (-item[1], item[0]))
         return top, seen, complete
 
-    def _look_up(self, blocks, boosts, essential, lookups, bound, total, partial, low, high,
+    def _look_up(self, blocks, boosts, essential, lookups, bound, total, partial,
                  theta) -> dict:
         """{doc: exhaustive score} for the documents of ``partial`` (sums over
         the ``essential`` terms) that can still beat ``theta`` once the
-        non-essential ``lookups`` (highest bound first) are added: each term
-        in turn, dropping the documents whose sum so far plus the bounds of
-        the terms left is below ``theta``.  A term is read over the whole
-        window when there are many documents to look up, else one lookup each."""
+        non-essential ``lookups`` are added: each term in turn, dropping the
+        documents whose sum so far plus the bounds of the terms left is below
+        ``theta``."""
         found: dict[int, dict] = {}
         left = total
-        alive = {doc: score for doc, score in partial.items()
-                 if (score + left / FIXED) * (1 + MARGIN) >= theta}
+        cut = theta / (1 + MARGIN) - left / FIXED
+        # in document order, so that each term's blocks are visited in order
+        alive = {doc: partial[doc] for doc in sorted(partial) if partial[doc] >= cut}
         for n in lookups:
             if not alive:
                 return {}
             left -= bound[n]
-            t, boost = blocks[n], boosts[n]
-            if len(alive) * LOOKUP_COST >= self._postings_in(t, low, high):
-                values = {}
-                self._add_window(t, low, high, boost, values)
-                got = values.get
-                found[n] = values
-            else:
-                values = found[n] = {}
-                for doc in alive:
-                    value = self._lookup(t, doc)
-                    if value is not None:
-                        values[doc] = value * boost
-                got = values.get
+            values = found[n] = self._lookup_many(blocks[n], alive, boosts[n])
+            got = values.get
             cut = theta / (1 + MARGIN) - left / FIXED
             alive = {doc: score for doc, before in alive.items()
                      if (score := before + got(doc, 0.0)) >= cut}
+        if not alive:
+            return {}
+        for n in essential:
+            found[n] = self._lookup_many(blocks[n], alive, boosts[n])
         # the exhaustive sum: every term's value in the query's order
         out = {}
-        terms = sorted(essential + list(found))
+        terms = [found[n].get for n in sorted(found)]
         for doc in alive:
             score = 0.0
-            for n in terms:
-                if n in found:
-                    value = found[n].get(doc)
-                else:
-                    value = self._lookup(blocks[n], doc)
-                    if value is not None:
-                        value *= boosts[n]
+            for got in terms:
+                value = got(doc)
                 if value is not None:
                     score += value
             out[doc] = score
+        return out
+
+    def _lookup_many(self, t: TermBlocks, docs, boost: float) -> dict:
+        """{doc: boost x score} for those of ``docs`` (ascending global
+        numbers) that have ``t``: only the blocks holding them are decoded."""
+        out = {}
+        ends = t.ends
+        last = len(ends)
+        i = -1
+        end = -1
+        for doc in docs:
+            if doc > end:
+                i = bisect.bisect_left(ends, doc, i + 1)
+                if i == last:
+                    break
+                end = ends[i]
+                leaf = t.places[i][0]
+                off, deleted = leaf.offset, leaf.deleted
+                ids, weights = self._raw(t, i)
+                scores = t.scores.get(i)
+                lengths = table = None
+            local = doc - off
+            j = bisect.bisect_left(ids, local)
+            if j == len(ids) or ids[j] != local or (deleted and local in deleted):
+                continue
+            if scores is not None:
+                value = scores[j]
+            else:
+                if table is None:
+                    table = self._table(t.key[0])
+                    lengths = leaf.length_bytes(t.key[0])
+                w = weights[j]
+                # search._TermScores's expression
+                value = t.idf * w * (self._weighting.K1 + 1) / (w + table[lengths[local]]) + t.floor
+            out[doc] = value * boost
         return out
 
     def _postings_in(self, t: TermBlocks, low: int, high: int) -> int:
@@ -466,13 +498,12 @@ class Ranker:
         j = min(bisect.bisect_left(t.ends, high, i), len(t.ends) - 1)
         return t.before[j + 1] - t.before[i]
 
-    def _seed(self, blocks, boosts, fixed, k: int) -> float:
-        """A score the k-th best document reaches at least: the k-th best sum
-        over the documents of the rarest, strongest terms alone (a partial
-        sum never exceeds the full one; MARGIN covers a different order of
-        additions)."""
+    def _seed(self, blocks, boosts, fixed, k: int) -> dict[int, float]:
+        """{doc: exhaustive score} for the k documents with the best sums over
+        the rarest, strongest terms (those holding at most 1/SEED_SHARE of
+        the postings): likely among the best, and looked up in every term."""
         order = sorted(range(len(blocks)), key=lambda n: -max(fixed[n], default=0))
-        sizes = [sum(place[5] for place in t.places) for t in blocks]
+        sizes = [t.before[-1] for t in blocks]
         budget = sum(sizes) // SEED_SHARE
         partial: dict[int, float] = {}
         used = 0
@@ -482,9 +513,15 @@ class Ranker:
                 break
             used += sizes[n]
             self._add_window(t, 0, 1 << 62, boosts[n], partial)
-        if len(partial) < k:
-            return 0.0
-        return heapq.nlargest(k, partial.values())[-1] * (1 - MARGIN)
+        scored = {}
+        for doc in heapq.nlargest(k, partial, key=partial.__getitem__):
+            score = 0.0
+            for t, boost in zip(blocks, boosts):  # the query's order, as exhaustively
+                value = self._lookup(t, doc)
+                if value is not None:
+                    score += value * boost
+            scored[doc] = score
+        return scored
 
     def estimate(self, terms, seen: int) -> int:
         """How many documents match some term, when not all were read: at
@@ -517,7 +554,34 @@ class Ranker:
 
     def positions(self, fieldname: str, text: str, docs) -> dict:
         """{doc: positions of ``text`` in it} for those of ``docs`` (global
-        numbers) that have it: a skip to each, not a read of the whole list."""
+        numbers) that have it: only the blocks holding them are read whole."""
+        decode = self._searcher.schema[fieldname].format.decoder("positions")
+        t = self.term(fieldname, text)
+        where = {}
+        values = {}  # block -> its values (encoded positions), read once here
+        for doc in docs:
+            i = bisect.bisect_left(t.ends, doc)
+            if i == len(t.ends):
+                continue
+            leaf, postfile, offset, length, compressed, count = t.places[i]
+            local = doc - leaf.offset
+            ids = self._raw(t, i)[0]
+            j = bisect.bisect_left(ids, local)
+            if j == len(ids) or ids[j] != local or local in leaf.deleted:
+                continue
+            if i not in values:
+                data = postfile.get(offset, length) if postfile is not None else None
+                if data is not None and compressed:
+                    data = zlib.decompress(data)
+                found = pickle.loads(data)[2] if data is not None else None
+                if not isinstance(found, tuple) or len(found) != count:
+                    return self._positions_by_skipping(fieldname, text, docs)
+                values[i] = found
+            where[doc] = decode(values[i][j])
+        return where
+
+    def _positions_by_skipping(self, fieldname: str, text: str, docs) -> dict:
+        """``positions`` through Whoosh's matchers (postings not in W3 blocks)."""
         decode = self._searcher.schema[fieldname].format.decoder("positions")
         where = {}
         leaves = self.leaves()
