@@ -311,9 +311,9 @@ class Searcher:
     def search(self, text: str, limit: int = 10, passages: int = 3,
                count: bool | str = True) -> Result:
         """Top ``limit`` documents for the query ``text``; ``count`` also counts
-        every matching document (``Result.total``, else None unless free);
-        ``count="estimate"`` lets a pruned ranking estimate it instead
-        (``Result.total_is_estimate``)."""
+        every matching document (``Result.total``); otherwise (False, or
+        "estimate") a pruned ranking that skipped documents estimates it
+        (``Result.total_is_estimate``), and other queries give None."""
         started = time.perf_counter()
         q = self.parse(text)
         if is_empty(q):
@@ -362,9 +362,9 @@ class Searcher:
             top, seen, complete = ranker.top(flat, limit)
             if complete:  # every matching document was seen: the count is free
                 return top, seen
-            if count == "estimate":
-                return top, ranker.estimate(flat, seen)
-            return top, ranker.count(flat) if count else None
+            if count is True:
+                return top, ranker.count(flat)
+            return top, ranker.estimate(flat, seen)  # nearly free: marked as an estimate
         if fast and flat is not None and not self._multipart:
             # Proximity will need the positions of the words: read them now,
             # with the scores, rather than open the postings twice.
