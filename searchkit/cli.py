@@ -250,7 +250,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
     with Searcher(index_dir) as searcher:
         result = searcher.search(query, limit=limit,
                                  passages=passages if (as_json or not (count or ids_only)) else 0,
-                                 count=as_json or count)
+                                 count=count or ("estimate" if as_json else False))
     printer.result(result)
     if not result.hits:
         if result.note:

@@ -117,6 +117,8 @@ class JsonPrinter:
             obj["query_id"] = query_id
         obj.update(query=result.query, hits=len(result.hits), total=result.total,
                    elapsed_ms=round(result.seconds * 1000, 3), suggestion=result.suggestion)
+        if result.total_is_estimate:
+            obj["total_is_estimate"] = True
         if result.note:
             obj["note"] = result.note
         if error:

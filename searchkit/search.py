@@ -39,6 +39,7 @@ from searchkit.lexicon import Lexicon
 from searchkit.passages import Highlighter, Passage, best_passages
 from searchkit.query import (FoldExpander, QueryBuilder, flat_terms, is_empty, positive_leaves,
                              ranked_terms)
+from searchkit.topk import Estimate, Ranker
 
 
 class LuceneBM25(scoring.BM25F):
@@ -119,6 +120,7 @@ class Result:
     seconds: float
     suggestion: str | None = None
     note: str | None = None  # why nothing could be searched, if so
+    total_is_estimate: bool = False  # ``total`` estimated (pruned ranking, count="estimate")
 
 
 @dataclass
@@ -177,6 +179,10 @@ class _TermScores:
                 where[doc] = decode(encoded[ends[i - 1] if i else 0:ends[i]])
         return where
 
+    def has_positions(self, fieldname: str, text: str) -> bool:
+        found = self._cache.get((fieldname, text))
+        return found is not None and found[2] is not None
+
     def _entry(self, fieldname: str, text: str, positions: bool):
         key = (fieldname, text)
         found = self._cache.get(key)
@@ -226,11 +232,16 @@ class _TermScores:
         norms = self._norms.setdefault(fieldname, {})
         norm = norms.get(doc)
         if norm is None:
-            searcher = self._searcher
-            average = searcher.avg_field_length(fieldname) or 1
-            length = searcher.doc_field_length(doc, fieldname, 1)
-            norm = norms[doc] = WEIGHTING.K1 * (1 - WEIGHTING.B + WEIGHTING.B * length / average)
+            length = self._searcher.doc_field_length(doc, fieldname, 1)
+            norm = norms[doc] = length_norm(self._searcher, fieldname, length)
         return norm
+
+
+def length_norm(searcher, fieldname: str, length: int) -> float:
+    """BM25's length part for a field ``length`` long (the pruned ranking uses
+    the same expression, so that its scores are the same floats)."""
+    average = searcher.avg_field_length(fieldname) or 1
+    return WEIGHTING.K1 * (1 - WEIGHTING.B + WEIGHTING.B * length / average)
 
 
 def _reading(method):
@@ -250,6 +261,10 @@ def _reading(method):
 
 
 class Searcher:
+    # Rank an OR of terms with block-max pruning (topk.py); False: score every
+    # posting (the reference that tests and benchmarks compare with).
+    pruning = True
+
     def __init__(self, folder: str):
         self.folder = folder
         self._ix = open_whoosh(folder)
@@ -273,6 +288,7 @@ class Searcher:
                                 lambda form: self._searcher.doc_frequency("exact", form))
         self._queries = QueryBuilder(schema, expander, FIELD_BOOSTS)
         self._scores = _TermScores(self._searcher)
+        self._ranker = None
         # Long documents are stored as several parts: collapse them to one hit.
         self._multipart = self._searcher.doc_frequency("more", "1") > 0
 
@@ -293,9 +309,11 @@ class Searcher:
 
     @_reading
     def search(self, text: str, limit: int = 10, passages: int = 3,
-               count: bool = True) -> Result:
+               count: bool | str = True) -> Result:
         """Top ``limit`` documents for the query ``text``; ``count`` also counts
-        every matching document (``Result.total``, else None unless free)."""
+        every matching document (``Result.total``); otherwise (False, or
+        "estimate") a pruned ranking that skipped documents estimates it
+        (``Result.total_is_estimate``), and other queries give None."""
         started = time.perf_counter()
         q = self.parse(text)
         if is_empty(q):
@@ -318,10 +336,12 @@ class Searcher:
                     p.offset += stored.get("offset", 0)
                 hit.title_matches = [(s, e) for s, e, _, _ in highlighter.find(hit.title)]
             hits.append(hit)
+        estimated = isinstance(total, Estimate) and bool(hits)
         if not hits:
             total = 0
         suggestion = self.suggest(text) if not hits else None
-        return Result(text, hits, total, time.perf_counter() - started, suggestion)
+        return Result(text, hits, total, time.perf_counter() - started, suggestion,
+                      total_is_estimate=estimated)
 
     def _top(self, q, limit: int, count: bool, fast: bool = True):
         """[(docnum, score)] best first, and the number of matches (or None).
@@ -337,6 +357,14 @@ class Searcher:
     def _candidates(self, q, limit: int, count: bool, fast: bool = True):
         """The best ``limit`` documents by BM25 (before proximity), and the count."""
         flat = flat_terms(q)
+        if fast and flat is not None and not self._multipart and self.pruning:
+            ranker = self._pruned()
+            top, seen, complete = ranker.top(flat, limit)
+            if complete:  # every matching document was seen: the count is free
+                return top, seen
+            if count is True:
+                return top, ranker.count(flat)
+            return top, ranker.estimate(flat, seen)  # nearly free: marked as an estimate
         if fast and flat is not None and not self._multipart:
             # Proximity will need the positions of the words: read them now,
             # with the scores, rather than open the postings twice.
@@ -357,6 +385,13 @@ class Searcher:
         top = [(hit.docnum, hit.score) for hit in results]
         return top, self._count(q, results) if count else None
 
+    def _pruned(self):
+        if self._ranker is None:
+            self._ranker = Ranker(self._searcher, WEIGHTING,
+                                       functools.partial(length_norm, self._searcher),
+                                       CACHE_POSTINGS)
+        return self._ranker
+
     def _proximity(self, top, terms):
         """``top`` with its first PROXIMITY_DEPTH documents re-scored by how near
         each other the query's words are in them: BM25TP (Rasolofo and Savoy,
@@ -373,7 +408,7 @@ class Searcher:
         found = []  # (idf, {doc: positions}) of each word in these documents
         docs = sorted(doc for doc, _ in head)
         for word in words:
-            where = self._scores.positions("body", word, docs)
+            where = self._positions(word, docs)
             if where:
                 found.append((self._searcher.idf("body", word), where))
         if len(found) < 2:
@@ -398,6 +433,12 @@ class Searcher:
             rescored.append((doc, score + PROXIMITY_WEIGHT * bonus))
         rescored.sort(key=lambda item: (-item[1], item[0]))
         return rescored + top[PROXIMITY_DEPTH:]
+
+    def _positions(self, word: str, docs) -> dict:
+        """{doc: positions of ``word`` in its text} for those of ``docs`` that have it."""
+        if self.pruning or not self._scores.has_positions("body", word):
+            return self._pruned().positions("body", word, docs)
+        return self._scores.positions("body", word, docs)
 
     @_reading
     def count(self, text: str) -> int:
