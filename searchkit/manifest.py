@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 
 from searchkit import sqlitedb
 
@@ -40,19 +39,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 # asks for --rebuild anyway, and the rebuild writes through this manifest).
 _ADDED = {"sources": {"scanned": "INTEGER NOT NULL DEFAULT 0"},
           "documents": {"type": "TEXT NOT NULL DEFAULT 'text'"}}
-
-
-@dataclass
-class SourceRecord:
-    root: str
-    kind: str
-    mtime_ns: int
-    size: int
-    scanned: int = 0  # pages without text, not OCRed
-
-    @property
-    def signature(self) -> tuple[int, int]:
-        return (self.mtime_ns, self.size)
 
 
 # One run's changes, staged in temporary tables (SQLite keeps them in a file

@@ -94,7 +94,6 @@ class SegmentBuilder:
         self.new_forms: dict[tuple[str, bool], str] = {}
         self.known = known
         self._words: dict[str, tuple[str, str]] = {}
-        self._positions_format = schema[BODY].format
         self._start()
 
     def _start(self) -> None:

@@ -59,12 +59,18 @@ def _fields(doc):
     return doc.id, captured[0]
 
 
-def _by_builder(folder, docs, procs=1):
+def _new_builder(folder, procs=1, **kwargs):
+    """An empty index in ``folder``, its lexicon, and a fresh build's Builder."""
     os.makedirs(folder, exist_ok=True)
     ix = whoosh_index.create_in(folder, index.make_schema(), index.INDEX_NAME)
     lexicon = Lexicon.open(folder, writable=True)
     builder = writer.Builder(ix, lexicon, os.path.join(folder, index.STEMMER_FILE), procs,
-                             fresh=True)
+                             fresh=True, **kwargs)
+    return ix, lexicon, builder
+
+
+def _by_builder(folder, docs, procs=1):
+    ix, lexicon, builder = _new_builder(folder, procs)
     for doc in docs:
         builder.add(_fields(doc)[1])
     segments = builder.finish()
@@ -118,11 +124,7 @@ def test_writer_processes_and_budget_flushes_give_the_same_index(tmp_path, monke
     monkeypatch.setattr(writer, "PARALLEL_MIN_CHARS", 2_000)
     monkeypatch.setattr(writer, "BATCH_CHARS", 1_000)
     folder = str(tmp_path / "two")
-    os.makedirs(folder)
-    ix = whoosh_index.create_in(folder, index.make_schema(), index.INDEX_NAME)
-    lexicon = Lexicon.open(folder, writable=True)
-    builder = writer.Builder(ix, lexicon, os.path.join(folder, index.STEMMER_FILE), 2,
-                             fresh=True, budget_mb=0.02)
+    ix, lexicon, builder = _new_builder(folder, procs=2, budget_mb=0.02)
     for doc in docs:
         builder.add(_fields(doc)[1])
     segments = builder.finish()
@@ -150,11 +152,7 @@ def test_one_process_spills_runs_and_merges_them_into_one_segment(tmp_path):
                      author=d.author, type=d.type) for i in range(20) for d in _docs()]
     expected = _contents(_by_whoosh(str(tmp_path / "whoosh"), docs))
     folder = str(tmp_path / "ours")
-    os.makedirs(folder)
-    ix = whoosh_index.create_in(folder, index.make_schema(), index.INDEX_NAME)
-    lexicon = Lexicon.open(folder, writable=True)
-    builder = writer.Builder(ix, lexicon, os.path.join(folder, index.STEMMER_FILE), 1,
-                             fresh=True, budget_mb=0.01)
+    ix, lexicon, builder = _new_builder(folder, procs=1, budget_mb=0.01)
     for doc in docs:
         builder.add(_fields(doc)[1])
     assert len(builder._here.runs) > 5
