@@ -100,32 +100,23 @@ def tree_pss_kb(root: int) -> int:
 
 def measure(cmd, log: Path) -> dict:
     """speed.measure's figures plus the peak PSS of the process tree."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    out_path, err_path = log.with_name(log.name + ".out"), log.with_name(log.name + ".err")
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen([str(c) for c in cmd], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=err)
-        peak = [0]
+    peak = [0]
+
+    def watch(pid):
         done = threading.Event()
 
         def sample():
             while not done.is_set():
-                peak[0] = max(peak[0], tree_pss_kb(proc.pid))
+                peak[0] = max(peak[0], tree_pss_kb(pid))
                 done.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        done.set()
-        sampler.join()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        tail = err_path.read_text(errors="replace").strip().splitlines()[-3:]
-        raise speed.BenchmarkError(f"{' '.join(map(str, cmd))} failed ({code}): {tail}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_pss_mb": peak[0] / 1024, "peak_rss_mb": usage.ru_maxrss / 1024}
+        return lambda: (done.set(), sampler.join())
+
+    m = speed.measure(cmd, log, watch=watch)
+    return {"wall_s": m["wall_s"], "cpu_s": m["cpu_s"], "peak_pss_mb": peak[0] / 1024,
+            "peak_rss_mb": m["peak_rss_mb"]}
 
 
 # ---------------------------------------------------------------- phases

@@ -162,19 +162,24 @@ def run(cmd, what, **kwargs):
     return proc
 
 
-def measure(cmd, log, ok=(0,)):
+def measure(cmd, log, ok=(0,), watch=None):
     """Run cmd in a fresh process, stdout to LOG.out and stderr to LOG.err.
 
     Wall time is spawn to reap; CPU time and peak RSS come from wait4, whose figures include
-    the children the process reaped (a build's worker processes)."""
+    the children the process reaped (a build's worker processes).  ``watch(pid)``, if given,
+    is called while the process runs and returns a function that stops it (scale.py samples
+    memory that way)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log.with_name(log.name + ".out"), log.with_name(log.name + ".err")
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen([str(c) for c in cmd], stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=err)
+        stop = watch(proc.pid) if watch else None
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        if stop:
+            stop()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     if proc.returncode not in ok:
         tail = err_path.read_text(errors="replace").strip().splitlines()[-3:]
