@@ -138,12 +138,15 @@ class Summary:
 
 def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress | None = None,
            procs: int | None = None, rebuild: bool = False, lock_timeout: float = 10.0,
-           ocr: bool = False) -> Summary:
+           ocr: bool = False, keep: Callable[[str], bool] | None = None) -> Summary:
     """Index ``paths`` into ``folder``: add new files, update changed ones, and
     remove the documents of files that were indexed from these paths and are
     gone.  With ``rebuild`` the index ends up holding exactly ``paths``.  With
     ``ocr``, PDF pages without text are read by Tesseract (once: the result is
-    kept in the index), and files indexed before without it are read again."""
+    kept in the index), and files indexed before without it are read again.
+    With ``keep``, only the documents whose id it accepts are indexed (one
+    shard of a sharded index: ``searchkit.shards``); every source is still
+    recorded, so that the next run knows it unchanged."""
     import sqlite3
 
     from searchkit import lexicon
@@ -187,7 +190,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 _remove(os.path.join(folder, lexicon.FILENAME))
             changes, to_index = _plan(
                 paths, {} if fresh else manifest.sources(), {} if fresh else manifest.documents(),
-                warn_and_count, summary, progress, procs=procs, ocr=ocr, folder=folder)
+                warn_and_count, summary, progress, procs=procs, ocr=ocr, folder=folder, keep=keep)
             changes.reset = fresh
             try:
                 _write(folder, changes, to_index, procs=procs, fresh=fresh, progress=progress)
@@ -305,7 +308,7 @@ def _digest(doc: Document) -> str:
 
 
 def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=None, ocr=False,
-          folder=""):
+          folder="", keep=None):
     import contextlib
 
     from searchkit.documents import DocumentError, find_sources
@@ -337,6 +340,12 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=No
         if (record is not None and record.signature == source.signature
                 and not (ocr and record.scanned)):
             summary.unchanged += len(ids_by_source.get(source.path, ()))
+        elif keep is not None and source.kind == "text" and not keep(source.text_id()):
+            # A plain text file is one document with a known id: another
+            # shard's is not even read.
+            changes.sources[source.path] = SourceRecord(source.root, source.kind,
+                                                         source.mtime_ns, source.size)
+            changes.removed_documents.update(ids_by_source.get(source.path, ()))
         else:
             changed.append(source)
 
@@ -359,6 +368,8 @@ def _plan(paths, known_sources, known_docs, warn, summary, progress, *, procs=No
                 owner.update((doc_id, source.path)
                              for doc_id in ids_by_source.get(source.path, ()))
                 continue
+            if keep is not None:
+                docs = [doc for doc in docs if keep(doc.id)]
             read.append((source, docs))
     # Scanned pages: their text from the index's OCR cache, and with --ocr from
     # Tesseract, all files' pages in one parallel pass.  Only a file's own
