@@ -61,8 +61,17 @@ def build_shard(job: ShardJob) -> ShardResult:
     def warn(where, message, skipped=False):
         warnings.append((where, message, skipped))
 
+    procs = job.procs
+    if procs is None:
+        import multiprocessing
+
+        # A Dask worker is a daemon process, which may not start the reading
+        # and writing processes: one core per worker then (start as many
+        # workers as cores: 'dask worker --nworkers N').
+        if multiprocessing.current_process().daemon:
+            procs = 1
     with _building:
-        summary = update(job.folder, job.paths, warn=warn, procs=job.procs, rebuild=job.rebuild,
+        summary = update(job.folder, job.paths, warn=warn, procs=procs, rebuild=job.rebuild,
                          lock_timeout=job.lock_timeout, ocr=job.ocr,
                          keep=shard_layout.KeepShard(job.shard, job.count))
     return ShardResult(job.shard, summary, warnings)

@@ -121,6 +121,8 @@ class LocalShards:
             self.close()
             raise
 
+    batch_size = 1  # queries per round of calls: no round trips to save here
+
     def each(self, method: str, *args) -> list:
         """``method(*args)`` on every shard, in shard order."""
         return [getattr(s, method)(*args) for s in self.searchers]
@@ -252,6 +254,10 @@ class ShardedSearcher:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def batch_size(self) -> int:
+        return self.shards.batch_size
 
     def parse(self, text: str):
         return self._queries.parse(text)
