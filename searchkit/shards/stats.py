@@ -207,6 +207,7 @@ class Expanded(query.MultiTerm):
         if n < compound.Or.TOO_MANY_CLAUSES and (context.needs_current or n == 2
                                                  or searcher.doc_count_all() > 5000):
             if len(here) == 1:
-                return here[0].matcher(searcher, context)
+                return query.Term(self.fieldname, here[0].text,
+                                  boost=self.boost).matcher(searcher, context)
             return compound.DefaultOr(here, boost=self.boost).matcher(searcher, context)
         return compound.PreloadedOr(here, boost=self.boost)._matcher(here, searcher, context)
