@@ -31,7 +31,7 @@ from searchkit.errors import SearchkitError
 # How long a round of search calls may take before the search gives up.
 SEARCH_TIMEOUT = float(os.environ.get("SEARCHKIT_CLUSTER_TIMEOUT", "120"))
 # How long to wait for a first worker to join the scheduler.
-WORKER_WAIT = 30.0
+WORKER_WAIT = float(os.environ.get("SEARCHKIT_CLUSTER_WAIT", "30"))
 # Queries per round of calls in batch mode.
 BATCH = 256
 
@@ -92,18 +92,19 @@ def run_builds(address: str, jobs, progress=None):
         results, failures = [], []
         if progress:
             progress("shards", 0, len(jobs))
-        for future in distributed.as_completed(futures):
-            job = futures[future]
-            try:
-                results.append(future.result())
-            except distributed.KilledWorker:
-                failures.append((job.shard, "its Dask workers died while building it"))
-            except SearchkitError as e:
-                failures.append((job.shard, str(e)))
-            except Exception as e:
-                failures.append((job.shard, f"{e.__class__.__name__}: {_reason(e)}"))
-            if progress:
-                progress("shards", len(results) + len(failures), len(jobs))
+        with client.as_current():  # see ClusterShards._gather
+            for future in distributed.as_completed(futures):
+                job = futures[future]
+                try:
+                    results.append(future.result())
+                except distributed.KilledWorker:
+                    failures.append((job.shard, "its Dask workers died while building it"))
+                except SearchkitError as e:
+                    failures.append((job.shard, str(e)))
+                except Exception as e:
+                    failures.append((job.shard, f"{e.__class__.__name__}: {_reason(e)}"))
+                if progress:
+                    progress("shards", len(results) + len(failures), len(jobs))
         return results, sorted(failures)
     finally:
         client.close()
@@ -164,17 +165,21 @@ class ClusterShards:
     def _submit(self, shard: int, method: str, args: tuple):
         workers = _workers(self.client)
         name, generation = self.version[shard]
+        # the same worker each time, while it lives: its searcher is warm
+        where = ({"workers": [workers[shard % len(workers)]], "allow_other_workers": True}
+                 if workers else {})
         return self.client.submit(
             _on_shard, self.layout.path(shard), generation, self.version, method, args,
-            key=f"searchkit-{method}-{shard}-{self._run}-{next(self._keys)}",
-            # the same worker each time, while it lives: its searcher is warm
-            workers=[workers[shard % len(workers)]] if workers else None,
-            allow_other_workers=True, pure=False)
+            key=f"searchkit-{method}-{shard}-{self._run}-{next(self._keys)}", pure=False,
+            **where)
 
     def _gather(self, futures: dict):
         distributed = self._distributed
         try:
-            done, pending = distributed.wait(list(futures.values()), timeout=SEARCH_TIMEOUT)
+            # wait() and as_completed() use the process's current client:
+            # another's would see these futures only by polling (~1 s).
+            with self.client.as_current():
+                done, pending = distributed.wait(list(futures.values()), timeout=SEARCH_TIMEOUT)
         except (OSError, TimeoutError):
             pending = True
         if pending:
