@@ -99,6 +99,17 @@ def _cluster(cluster, index_dir):
     return cluster or None
 
 
+def open_searcher(index_dir: str, cluster: str | None = None):
+    """A sharded index's searcher, or (importing nothing of sharding) a plain one."""
+    from searchkit.shards.layout import is_sharded
+
+    if cluster or is_sharded(index_dir):
+        from searchkit.shards.search import open_searcher as open_any
+        return open_any(index_dir, cluster)
+    from searchkit.search import Searcher
+    return Searcher(index_dir)
+
+
 def color_option(f):
     return click.option(
         "--color", type=click.Choice(["auto", "always", "never"]), default="auto",
@@ -261,7 +272,6 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
     searchkit search -l zamieszki | xargs -n1 searchkit show
     """
     from searchkit import output
-    from searchkit.shards.search import open_searcher
 
     cluster = _cluster(cluster, index_dir)
     if queries is not None:
@@ -363,7 +373,6 @@ def show(doc_id, index_dir, query, page, as_json, color):
     searchkit show raport.pdf --page 12
     """
     from searchkit import output
-    from searchkit.shards.search import open_searcher
 
     with open_searcher(index_dir) as searcher:
         doc = searcher.document(doc_id)

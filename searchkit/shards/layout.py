@@ -11,8 +11,6 @@ rebuild, into new folders (``shard-0of4``...), the old ones removed after.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import dataclass
 
@@ -39,6 +37,8 @@ class Layout:
 
 
 def shard_of(doc_id: str, count: int) -> int:
+    import hashlib
+
     digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big") % count
 
@@ -64,6 +64,8 @@ def is_sharded(folder: str) -> bool:
 
 def read(folder: str) -> Layout | None:
     """The layout of ``folder``, None if it holds no sharded index."""
+    import json
+
     path = os.path.join(folder, META_FILE)
     try:
         with open(path, encoding="utf-8") as f:
@@ -80,6 +82,8 @@ def read(folder: str) -> Layout | None:
 
 
 def write(layout: Layout) -> None:
+    import json
+
     path = os.path.join(layout.folder, META_FILE)
     with open(path + ".part", "w", encoding="utf-8") as f:
         json.dump({"format": FORMAT, "shards": list(layout.names),
