@@ -8,6 +8,7 @@ command pays only for what it uses.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -79,6 +80,36 @@ def json_option(f):
                         help="JSON output (JSON Lines for search).")(f)
 
 
+def cluster_option(f):
+    return click.option(
+        "--cluster", envvar="SEARCHKIT_CLUSTER", metavar="ADDRESS",
+        help="A Dask scheduler (tcp://HOST:8786, or set SEARCHKIT_CLUSTER) whose workers "
+             "build or search a sharded index; needs searchkit[cluster].")(f)
+
+
+def _cluster(cluster, index_dir):
+    """SEARCHKIT_CLUSTER applies to sharded indexes; --cluster must be meant."""
+    from click.core import ParameterSource
+
+    from searchkit.shards import is_sharded
+
+    source = click.get_current_context().get_parameter_source("cluster")
+    if cluster and source == ParameterSource.ENVIRONMENT and not is_sharded(index_dir):
+        return None
+    return cluster or None
+
+
+def open_searcher(index_dir: str, cluster: str | None = None):
+    """A sharded index's searcher, or (importing nothing of sharding) a plain one."""
+    from searchkit.shards.layout import is_sharded
+
+    if cluster or is_sharded(index_dir):
+        from searchkit.shards.search import open_searcher as open_any
+        return open_any(index_dir, cluster)
+    from searchkit.search import Searcher
+    return Searcher(index_dir)
+
+
 def color_option(f):
     return click.option(
         "--color", type=click.Choice(["auto", "always", "never"]), default="auto",
@@ -110,7 +141,11 @@ def cli():
               help="Seconds to wait while another 'searchkit index' updates the same index.")
 @click.option("--ocr", is_flag=True,
               help="Read PDF pages that have no text (scans) with Tesseract's Polish model.")
-def index_command(paths, index_dir, rebuild, jobs, wait, ocr):
+@click.option("--shards", type=click.IntRange(1, 1024), default=None, metavar="N",
+              help="Split the index into N shards (built in parallel, searched as one); "
+                   "changing N needs --rebuild.")
+@cluster_option
+def index_command(paths, index_dir, rebuild, jobs, wait, ocr, shards, cluster):
     """Index folders of documents (default: seeds/).
 
     Reads plain text and Markdown, PDF, DOCX, ODT, RTF, DOC (with antiword),
@@ -127,8 +162,16 @@ def index_command(paths, index_dir, rebuild, jobs, wait, ocr):
     """
     from searchkit.index import update
     from searchkit.output import stderr_line
+    from searchkit.shards import is_sharded
 
     paths = paths or ("seeds",)
+    cluster = _cluster(cluster, index_dir)
+    sharded = shards is not None or is_sharded(index_dir)
+    if cluster and not sharded:
+        raise UserError("--cluster builds sharded indexes: add --shards N")
+    if sharded:
+        from searchkit.shards.build import update as update_sharded
+        update = functools.partial(update_sharded, shards=shards, cluster=cluster)
     progress = _Progress() if sys.stderr.isatty() else None
 
     def warn(where, message, skipped=False):
@@ -146,10 +189,17 @@ def index_command(paths, index_dir, rebuild, jobs, wait, ocr):
     stderr_line(
         f"indexed {', '.join(paths)} into {index_dir}: {summary.added} added, "
         f"{summary.updated} updated, {summary.removed} removed, {summary.unchanged} unchanged, "
-        f"{summary.skipped} skipped; {summary.documents} document{plural} in the index "
-        f"({summary.seconds:.1f} s)")
+        f"{summary.skipped} skipped; {summary.documents} document{plural} in the index"
+        f"{_shards_note(index_dir) if sharded else ''} ({summary.seconds:.1f} s)")
     # Something could not be indexed: say so to scripts too (the index itself is fine).
     _exit(EXIT_NO_MATCH if summary.skipped else EXIT_MATCH)
+
+
+def _shards_note(index_dir: str) -> str:
+    from searchkit.shards import layout
+
+    found = layout.read(index_dir)
+    return f", in {found.count} shard{'s' if found.count > 1 else ''}" if found else ""
 
 
 def _scanned_note(scanned: dict[str, int], ocr: bool) -> str:
@@ -211,7 +261,9 @@ class _Progress:
 @click.option("--queries", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help="Batch mode: run every line of FILE ('-' for stdin), 'id<TAB>query' or a "
                    "bare query; writes JSON Lines carrying each query's id.")
-def search(query, index_dir, limit, passages, as_json, ids_only, null, count, color, queries):
+@cluster_option
+def search(query, index_dir, limit, passages, as_json, ids_only, null, count, color, queries,
+           cluster):
     """Search the index; best documents first, with the passages that match.
 
     \b
@@ -225,12 +277,12 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
     searchkit search -l zamieszki | xargs -n1 searchkit show
     """
     from searchkit import output
-    from searchkit.search import Searcher
 
+    cluster = _cluster(cluster, index_dir)
     if queries is not None:
         if query is not None:
             raise click.UsageError("give either QUERY or --queries, not both")
-        with Searcher(index_dir) as searcher:
+        with open_searcher(index_dir, cluster) as searcher:
             _exit(_batch(searcher, queries, limit, passages, sys.stdout))
     if query is None:
         raise click.UsageError("missing QUERY (or --queries FILE)")
@@ -247,7 +299,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
         printer = output.JsonPrinter(out)
     else:
         printer = output.TextPrinter(out, output.use_color(color, out))
-    with Searcher(index_dir) as searcher:
+    with open_searcher(index_dir, cluster) as searcher:
         result = searcher.search(query, limit=limit,
                                  passages=passages if (as_json or not (count or ids_only)) else 0,
                                  count=count or ("estimate" if as_json else False))
@@ -267,6 +319,34 @@ def _batch(searcher, lines, limit, passages, out) -> int:
 
     printer = JsonPrinter(out)
     matched = failed = False
+    # A sharded searcher answers a chunk of queries in one round of calls to
+    # its shards (on a cluster: one task per shard, not per query).
+    many = getattr(searcher, "search_many", None)
+    size = getattr(searcher, "batch_size", 1) if many else 1
+    pending: list[tuple[str, str]] = []
+
+    def run_pending():
+        nonlocal matched, failed
+        texts = [text for _, text in pending]
+        if many:
+            results = many(texts, limit=limit, passages=passages, count=False)
+        else:
+            results = []
+            for text in texts:
+                try:
+                    results.append(searcher.search(text, limit=limit, passages=passages,
+                                                   count=False))
+                except QueryError as e:
+                    results.append(e)
+        for (query_id, text), result in zip(pending, results):
+            if isinstance(result, QueryError):
+                printer.summary(Result(text, [], 0, 0.0), query_id, error=str(result))
+                failed = True
+                continue
+            printer.result(result, query_id)
+            matched = matched or bool(result.hits)
+        pending.clear()
+
     for number, line in enumerate(lines, 1):
         line = line.rstrip("\r\n")
         if not line.strip():
@@ -274,14 +354,11 @@ def _batch(searcher, lines, limit, passages, out) -> int:
         query_id, tab, text = line.partition("\t")
         if not tab:
             query_id, text = str(number), line
-        try:
-            result = searcher.search(text, limit=limit, passages=passages, count=False)
-        except QueryError as e:
-            printer.summary(Result(text, [], 0, 0.0), query_id, error=str(e))
-            failed = True
-            continue
-        printer.result(result, query_id)
-        matched = matched or bool(result.hits)
+        pending.append((query_id, text))
+        if len(pending) >= size:
+            run_pending()
+    if pending:
+        run_pending()
     return EXIT_ERROR if failed else EXIT_MATCH if matched else EXIT_NO_MATCH
 
 
@@ -301,9 +378,8 @@ def show(doc_id, index_dir, query, page, as_json, color):
     searchkit show raport.pdf --page 12
     """
     from searchkit import output
-    from searchkit.search import Searcher
 
-    with Searcher(index_dir) as searcher:
+    with open_searcher(index_dir) as searcher:
         doc = searcher.document(doc_id)
         if doc is None:
             output.stderr_line(f"no document with id {doc_id!r} in {index_dir}")
@@ -329,7 +405,10 @@ def info(index_dir, as_json):
     import json
 
     from searchkit.index import describe
+    from searchkit.shards import is_sharded
 
+    if is_sharded(index_dir):
+        from searchkit.shards.build import describe
     facts = describe(index_dir)
     if as_json:
         sys.stdout.write(json.dumps(facts, ensure_ascii=False) + "\n")

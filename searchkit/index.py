@@ -135,12 +135,15 @@ class Summary:
 
 def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress | None = None,
            procs: int | None = None, rebuild: bool = False, lock_timeout: float = 10.0,
-           ocr: bool = False) -> Summary:
+           ocr: bool = False, keep: Callable[[str], bool] | None = None) -> Summary:
     """Index ``paths`` into ``folder``: add new files, update changed ones, and
     remove the documents of files that were indexed from these paths and are
     gone.  With ``rebuild`` the index ends up holding exactly ``paths``.  With
     ``ocr``, PDF pages without text are read by Tesseract (once: the result is
-    kept in the index), and files indexed before without it are read again."""
+    kept in the index), and files indexed before without it are read again.
+    With ``keep``, only the documents whose id it accepts are indexed (one
+    shard of a sharded index: ``searchkit.shards``); every source is still
+    recorded, so that the next run knows it unchanged."""
     import sqlite3
 
     from searchkit import lexicon
@@ -184,7 +187,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 _remove(os.path.join(folder, lexicon.FILENAME))
             stage = manifest.stage(fresh)
             to_index = _plan(paths, stage, warn_and_count, summary, progress, procs=procs,
-                             ocr=ocr, folder=folder)
+                             ocr=ocr, folder=folder, keep=keep)
             try:
                 _write(folder, stage, to_index, procs=procs, fresh=fresh, progress=progress)
                 summary.removed = stage.removed_count()
@@ -301,7 +304,8 @@ def _digest(doc: Document) -> str:
     return h.hexdigest()
 
 
-def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folder=""):
+def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folder="",
+          keep=None):
     """The documents to index, a chunk of files at a time, as they are read;
     what changed is recorded in ``stage`` (the manifest's temporary tables),
     so nothing here grows with the number of files."""
@@ -317,6 +321,13 @@ def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folde
     done = 0
     for changed in _changed_sources(paths, stage, warn, summary, ocr):
         read: list[tuple[Source, list[Document]]] = []
+        done += len(changed)
+        if keep is not None:
+            # A plain text file is one document with a known id: another
+            # shard's is not even read (recorded as giving nothing here).
+            others = {s.path for s in changed if s.kind == "text" and not keep(s.text_id())}
+            read = [(s, []) for s in changed if s.path in others]
+            changed = [s for s in changed if s.path not in others]
         with contextlib.closing(read_all(changed, warn, procs)) as results:
             for source, docs in results:
                 if isinstance(docs, NotADocument):
@@ -326,8 +337,9 @@ def _plan(paths, stage, warn, summary, progress, *, procs=None, ocr=False, folde
                     warn(source.path, str(docs), skipped=True)
                     stage.keep(source.path)
                     continue
+                if keep is not None:
+                    docs = [doc for doc in docs if keep(doc.id)]
                 read.append((source, docs))
-        done += len(changed)
         if progress:
             progress("indexing", done, stage.changed_total)
         # Scanned pages: their text from the index's OCR cache, and with --ocr

@@ -39,7 +39,7 @@ from searchkit.lexicon import Lexicon
 from searchkit.passages import Highlighter, Passage, best_passages
 from searchkit.query import (FoldExpander, QueryBuilder, flat_terms, is_empty, positive_leaves,
                              ranked_terms)
-from searchkit.topk import Estimate, Ranker
+from searchkit.topk import Estimate, Ranker, estimate
 
 
 class LuceneBM25(scoring.BM25F):
@@ -283,7 +283,7 @@ class Searcher:
         self.lemmatizer = Lemmatizer(os.path.join(folder, STEMMER_FILE))
         self.lemmatizer.lexicon = self.lexicon
         bind(schema, self.lemmatizer)
-        self._searcher = self._ix.searcher(weighting=WEIGHTING)
+        self._searcher = self._new_searcher()
         expander = FoldExpander(self.lexicon, self.lemmatizer,
                                 lambda form: self._searcher.doc_frequency("exact", form))
         self._queries = QueryBuilder(schema, expander, FIELD_BOOSTS)
@@ -291,6 +291,11 @@ class Searcher:
         self._ranker = None
         # Long documents are stored as several parts: collapse them to one hit.
         self._multipart = self._searcher.doc_frequency("more", "1") > 0
+
+    def _new_searcher(self):
+        """Whoosh's searcher (a shard's sees the whole index's statistics:
+        searchkit.shards)."""
+        return self._ix.searcher(weighting=WEIGHTING)
 
     def close(self) -> None:
         self._searcher.close()
@@ -321,21 +326,8 @@ class Searcher:
                           note="the query has only stopwords; nothing to search for")
         top, total = self._top(q, limit, count)
         highlighter = self._highlighter(q) if passages else None
-        hits = []
-        for rank, (docnum, score) in enumerate(top, 1):
-            stored = self._searcher.stored_fields(docnum)
-            hit = Hit(rank, stored["id"], stored.get("path", ""), stored.get("title", ""),
-                      stored.get("date"), round(score, 4), type=stored.get("type", "text"),
-                      author=stored.get("author"))
-            if highlighter is not None:
-                hit.passages = best_passages(stored.get("text", ""), highlighter, passages)
-                first_page, page_starts = stored.get("page"), stored.get("pages")
-                for p in hit.passages:
-                    if first_page is not None:
-                        p.page = first_page + bisect.bisect_right(page_starts or (), p.offset)
-                    p.offset += stored.get("offset", 0)
-                hit.title_matches = [(s, e) for s, e, _, _ in highlighter.find(hit.title)]
-            hits.append(hit)
+        hits = [self._hit(rank, docnum, score, highlighter, passages)
+                for rank, (docnum, score) in enumerate(top, 1)]
         estimated = isinstance(total, Estimate) and bool(hits)
         if not hits:
             total = 0
@@ -343,16 +335,67 @@ class Searcher:
         return Result(text, hits, total, time.perf_counter() - started, suggestion,
                       total_is_estimate=estimated)
 
+    def _hit(self, rank: int, docnum: int, score: float, highlighter, passages: int) -> Hit:
+        stored = self._searcher.stored_fields(docnum)
+        hit = Hit(rank, stored["id"], stored.get("path", ""), stored.get("title", ""),
+                  stored.get("date"), round(score, 4), type=stored.get("type", "text"),
+                  author=stored.get("author"))
+        if highlighter is not None:
+            hit.passages = best_passages(stored.get("text", ""), highlighter, passages)
+            first_page, page_starts = stored.get("page"), stored.get("pages")
+            for p in hit.passages:
+                if first_page is not None:
+                    p.page = first_page + bisect.bisect_right(page_starts or (), p.offset)
+                p.offset += stored.get("offset", 0)
+            hit.title_matches = [(s, e) for s, e, _, _ in highlighter.find(hit.title)]
+        return hit
+
     def _top(self, q, limit: int, count: bool, fast: bool = True):
         """[(docnum, score)] best first, and the number of matches (or None).
         ``fast``: rank an OR of terms from cached term scores when possible;
         the result is the same either way (tests hold it)."""
         terms = ranked_terms(q)
         depth = max(limit, PROXIMITY_DEPTH) if terms else limit
-        top, total = self._candidates(q, depth, count, fast)
+        top, total = self._ranked(q, depth, count, fast)
         if terms:
             top = self._proximity(top, terms)
         return top[:limit], total
+
+    def _ranked(self, q, depth: int, count: bool, fast: bool = True):
+        """``_candidates``, with equal scores in the order of their ids rather
+        than of document numbers: a sharded index (searchkit.shards) has no
+        document numbers across shards, and must rank exactly as one index.
+        So that the cut at ``depth`` is right too, ask for more while the
+        first one left out ties with the last one kept."""
+        want = depth
+        while True:
+            top, total = self._candidates(q, want + 1, count, fast)
+            if len(top) <= want or top[want][1] != top[depth - 1][1]:
+                break
+            # Ties past the cut: '*' or filters alone score every match alike.
+            want = self._searcher.doc_count_all()
+        return self._by_id(top)[:depth], total
+
+    def _frequency(self, fieldname: str, text) -> int:
+        """A term's document frequency in the whole index."""
+        return self._searcher.doc_frequency(fieldname, text)
+
+    def _documents(self) -> int:
+        """The whole index's number of documents, as frequencies count them."""
+        return self._searcher.doc_count_all()
+
+    def _by_id(self, top):
+        """``top`` (best first) with ties in id order."""
+        if all(a[1] != b[1] for a, b in zip(top, top[1:])):
+            return top
+        ids = self._id_of
+        return sorted(top, key=lambda item: (-item[1], ids(item[0])))
+
+    def _id_of(self, docnum: int) -> str:
+        ids = getattr(self, "_ids", None)
+        if ids is None:
+            ids = self._ids = self._searcher.reader().column_reader("id")
+        return ids[docnum]
 
     def _candidates(self, q, limit: int, count: bool, fast: bool = True):
         """The best ``limit`` documents by BM25 (before proximity), and the count."""
@@ -360,11 +403,13 @@ class Searcher:
         if fast and flat is not None and not self._multipart and self.pruning:
             ranker = self._pruned()
             top, seen, complete = ranker.top(flat, limit)
+            if count is not True:
+                estimated = estimate(flat, self._frequency, self._documents())
+                if estimated is not None:
+                    return top, estimated  # free, and marked as an estimate
             if complete:  # every matching document was seen: the count is free
                 return top, seen
-            if count is True:
-                return top, ranker.count(flat)
-            return top, ranker.estimate(flat, seen)  # nearly free: marked as an estimate
+            return top, ranker.count(flat)
         if fast and flat is not None and not self._multipart:
             # Proximity will need the positions of the words: read them now,
             # with the scores, rather than open the postings twice.
@@ -431,8 +476,7 @@ class Searcher:
                         norm = self._scores.norm("body", doc)
                         bonus += min(idf_a, idf_b) * near * (k1 + 1) / (near + norm)
             rescored.append((doc, score + PROXIMITY_WEIGHT * bonus))
-        rescored.sort(key=lambda item: (-item[1], item[0]))
-        return rescored + top[PROXIMITY_DEPTH:]
+        return self._by_id(sorted(rescored, key=lambda item: -item[1])) + top[PROXIMITY_DEPTH:]
 
     def _positions(self, word: str, docs) -> dict:
         """{doc: positions of ``word`` in its text} for those of ``docs`` that have it."""

@@ -75,6 +75,32 @@ class Estimate(int):
     """A number of matching documents that was estimated, not counted."""
 
 
+# Up to this many postings in all, the query's matches are counted even when
+# only an estimate is asked for (counting reads every posting's document).
+COUNT_UP_TO = 10_000
+
+
+def estimate(terms, frequency, documents: int) -> Estimate | None:
+    """How many documents match some term, from the whole index's statistics
+    alone (``frequency(fieldname, text)``, ``documents``), or None when the
+    words are rare enough to count.  Only statistics, so that whether and
+    what is estimated does not depend on how far a pruned ranking read, nor
+    on how the index is sharded.  Between the commonest term's frequency and
+    every document: as if the words were independent.  A word's title and
+    exact forms mostly repeat its text field, so only the text field's terms
+    count when there are any."""
+    frequencies = {(t.fieldname, t.text): frequency(t.fieldname, t.text) for t in terms}
+    if sum(frequencies.values()) <= COUNT_UP_TO:
+        return None
+    total = max(documents, 1)
+    body = [key for key in frequencies if key[0] == "body"] or list(frequencies)
+    missing = 1.0
+    for key in body:
+        missing *= 1.0 - min(frequencies[key], total) / total
+    guess = round(total * (1.0 - missing))
+    return Estimate(min(total, max(guess, max(frequencies.values()))))
+
+
 class Leaf:
     """One segment: where its documents start, its deleted documents, and its
     field lengths as bytes (one read of the column instead of a file access
@@ -522,22 +548,6 @@ class Ranker:
                     score += value * boost
             scored[doc] = score
         return scored
-
-    def estimate(self, terms, seen: int) -> int:
-        """How many documents match some term, when not all were read: at
-        least the documents seen and the commonest term's, at most every
-        document; in between as if the words were independent.  A word's
-        title and exact forms mostly repeat its text field, so only the text
-        field's terms count when there are any."""
-        searcher = self._searcher
-        total = max(searcher.doc_count(), 1)
-        body = [t for t in terms if t.fieldname == "body"] or list(terms)
-        missing = 1.0
-        for fieldname, text in {(t.fieldname, t.text) for t in body}:
-            missing *= 1.0 - min(searcher.doc_frequency(fieldname, text), total) / total
-        frequencies = [searcher.doc_frequency(t.fieldname, t.text) for t in terms]
-        guess = round(total * (1.0 - missing))
-        return Estimate(min(total, max(guess, seen, max(frequencies, default=0))))
 
     def count(self, terms) -> int:
         """Exactly how many documents match some term: every block's document
