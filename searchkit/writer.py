@@ -21,7 +21,7 @@ from searchkit.segments import SegmentBuilder
 # Postings a writer process holds before it writes them out as a segment.
 # Two writers and the reading parent stay under 1 GB together (issue 11;
 # benchmarks/scale.py measures it).
-BUDGET_MB = 256
+BUDGET_MB = 192
 
 # Below this much text the worker processes cost more than they save: the
 # documents are written by this process.
