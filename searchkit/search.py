@@ -372,8 +372,13 @@ class Searcher:
             top, total = self._candidates(q, want + 1, count, fast)
             if len(top) <= want or top[want][1] != top[depth - 1][1]:
                 break
-            # Ties past the cut: '*' or filters alone score every match alike.
-            want = self._searcher.doc_count_all()
+            if top[0][1] == top[want][1]:
+                # Every match alike ('*', filters alone): all of them at once.
+                want = self._searcher.doc_count_all()
+            else:
+                # A few alike at the cut (copies of a document): asking for all
+                # the matches made a 4-word query 10x slower at 845k.
+                want *= 2
         return self._by_id(top)[:depth], total
 
     def _frequency(self, fieldname: str, text) -> int:
