@@ -459,6 +459,7 @@ def _write(folder: str, stage, to_index: Iterable[Document], *, procs: int | Non
     from whoosh import index as whoosh_index
     from whoosh import writing
 
+    from searchkit.codec import Codec
     from searchkit.lexicon import Lexicon
     from searchkit.writer import Builder, add_segments, worker_safety
 
@@ -471,8 +472,9 @@ def _write(folder: str, stage, to_index: Iterable[Document], *, procs: int | Non
     if ix is None:
         ix = whoosh_index.create_in(folder, make_schema(), INDEX_NAME)
     # Whoosh's own writer holds the deletions from the segments there are, and
-    # commits the new ones beside them.
-    writer = ix.writer()
+    # commits the new ones beside them (those it merges are written with
+    # searchkit's codec too).
+    writer = ix.writer(codec=Codec())
     lexicon = Lexicon.open(folder, writable=True)
     builder = Builder(ix, lexicon, os.path.join(folder, STEMMER_FILE), procs, fresh)
     try:

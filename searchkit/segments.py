@@ -27,10 +27,11 @@ from pickle import dumps
 from zlib import compress
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
-from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from searchkit.analysis import STOPWORDS, iter_words
+from searchkit.codec import Codec
 from searchkit.lemmatizer import Lemmatizer, is_caps
 
 # The two word fields a document's text goes to; every other field is short
@@ -88,7 +89,7 @@ class SegmentBuilder:
         self.indexname = indexname
         self.lemmatizer = lemmatizer
         self.budget = budget_mb * 1024 * 1024
-        self.codec = W3Codec()
+        self.codec = Codec()  # W3, stored fields compressed in blocks
         # Forms whose term was computed here, for the lexicon; ``known`` (the
         # lexicon of an index being updated) is asked before computing.
         self.new_forms: dict[tuple[str, bool], str] = {}
