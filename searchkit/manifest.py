@@ -16,6 +16,9 @@ from searchkit import sqlitedb
 
 FILENAME = "manifest.sqlite"
 
+# WITHOUT ROWID: each table is its primary key's b-tree, not a rowid table
+# plus a second b-tree of the same keys (a quarter of the manifest's size: 303
+# MB -> 228 MB at 845k files).  Manifests made before keep their rowid tables.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY,
@@ -24,15 +27,15 @@ CREATE TABLE IF NOT EXISTS sources (
     mtime_ns INTEGER NOT NULL,
     size INTEGER NOT NULL,
     scanned INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
     hash TEXT NOT NULL,
     type TEXT NOT NULL DEFAULT 'text'
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 
 # Columns added since the first format: an older manifest gets them (its index
