@@ -48,10 +48,13 @@ class Blob:
     name: str  # file name: an extension hint, and the id of an attachment
     path: str | None = None  # on disk, when it is a file
     content: bytes | None = None  # in memory, when it is not
+    _whole = None  # not a field: the file's bytes, when head() read all of it
 
     def data(self) -> bytes:
         if self.content is not None:
             return self.content
+        if self._whole is not None:
+            return self._whole
         try:
             size = os.path.getsize(self.path)
             if size > MAX_FILE_BYTES:
@@ -66,7 +69,12 @@ class Blob:
             return self.content[:n]
         try:
             with open(self.path, "rb") as f:
-                return f.read(n)
+                head = f.read(n)
+                if len(head) < n:
+                    # The whole file: data() need not open it again (most
+                    # files are small, and opening them is most of reading).
+                    self._whole = head
+                return head
         except OSError as e:
             raise DocumentError(f"cannot read: {e.strerror}") from None
 
