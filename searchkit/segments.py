@@ -62,6 +62,7 @@ _UINT = struct.Struct("!I")
 _INT = struct.Struct("!i")
 _TERMINFO = W3TermInfo._struct
 _EXTENT = struct.Struct("!qi")
+_HASH_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: a key's and value's lengths
 _COMPRESSION = 3  # W3Codec's default zlib level
 _COMPRESS_MIN = 64  # bytes of pickled block below which zlib saves nothing
 # A run file's record header: field name length, term length, postings, value
@@ -309,6 +310,10 @@ class SegmentBuilder:
             postings = _merged(self.runs)
         else:
             postings = self._held()
+        # Where the next term goes in each file, tracked here: asking the file
+        # (tell(), a system call) three times a term cost 4% of a writer's time.
+        terms = _TermTable(fieldwriter._tindex)
+        self._offset = fieldwriter._postfile.tell()
         field = name = None
         for fieldname, btext, docnums, weights, values in postings:
             if fieldname != name:
@@ -319,7 +324,8 @@ class SegmentBuilder:
                 lengths = self.lengths.get(name) if field.scorable else None
                 fixed = field.format.fixed_value_size()
                 key = fieldwriter._fieldid.to_bytes(2, "big")
-            self._write_term(fieldwriter, key, btext, docnums, weights, values, fixed, lengths)
+            self._write_term(fieldwriter, terms, key, btext, docnums, weights, values, fixed,
+                             lengths)
         if name is not None:
             fieldwriter.finish_field()
         fieldwriter.close()
@@ -338,15 +344,15 @@ class SegmentBuilder:
             for btext, term in sorted((term.encode("utf-8"), term) for term in terms):
                 yield (name, btext, *terms.pop(term))
 
-    def _write_term(self, fieldwriter, key: bytes, btext: bytes, docnums, weights, values,
-                    fixed, lengths) -> None:
+    def _write_term(self, fieldwriter, terms, key: bytes, btext: bytes, docnums, weights,
+                    values, fixed, lengths) -> None:
         """A term's postings in blocks of Whoosh's size, encoded as
         ``W3PostingsWriter`` encodes them (delta-coded ids, minified weights and
         values, pickled, with per-block statistics for skipping), but a term at
         a time rather than a posting at a time -- most terms have one short
         block, and Whoosh's per-posting path cost more than the postings."""
         postfile = fieldwriter._postfile
-        offset = postfile.tell()
+        offset = self._offset
         blocklimit = self.codec._blocklimit
         n = len(docnums)
         chunks = [_MAGIC]
@@ -398,10 +404,36 @@ class SegmentBuilder:
             chunks.append(data)
         blob = b"".join(chunks)
         postfile.write(blob)
+        self._offset += len(blob)
         terminfo = _TERMINFO.pack(
             0, total, n, 0 if minlength is None else length_to_byte(minlength),
             length_to_byte(maxlength), maxweight, docnums[0], docnums[-1])
-        fieldwriter._tindex.add(key + btext, terminfo + _EXTENT.pack(offset, len(blob)))
+        terms.add(key + btext, terminfo + _EXTENT.pack(offset, len(blob)))
+
+
+class _TermTable:
+    """``OrderedHashWriter.add`` (Whoosh's terms file), keeping track of the
+    position in the file instead of asking for it twice a term."""
+
+    def __init__(self, table):
+        self._table = table
+        self._write = table.dbfile.write
+        self._position = table.dbfile.tell()
+
+    def add(self, key: bytes, value: bytes) -> None:
+        table = self._table
+        if key <= table.lastkey:
+            raise ValueError(f"keys must increase: {table.lastkey!r}..{key!r}")
+        position = self._position
+        table.index.append(position)
+        header = _HASH_LENGTHS.pack(len(key), len(value))
+        self._write(header)
+        self._write(key)
+        self._write(value)
+        h = table.hashfn(key)
+        table.buckets[h & 255].append((h, position))
+        table.lastkey = key
+        self._position += len(header) + len(key) + len(value)
 
 
 def _runs_of(path: str):
