@@ -22,7 +22,8 @@ import heapq
 import os
 import struct
 from array import array
-from operator import sub
+from collections import Counter
+from operator import itemgetter, sub
 from pickle import dumps
 from zlib import compress
 
@@ -30,7 +31,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from searchkit.analysis import STOPWORDS, iter_words
+from searchkit.analysis import STOPWORDS, words_of
 from searchkit.codec import Codec
 from searchkit.lemmatizer import Lemmatizer, is_caps
 
@@ -57,6 +58,9 @@ _STOP = ("", "")
 # the same as Whoosh's analyzer for them.
 _WORD_FIELDS = frozenset({"title", "author"})
 _UINT = struct.Struct("!I")
+# A posting's value when the word is once in the document, by position: the
+# common case, encoded once (as Whoosh's Positions.encode would).
+_SINGLE_POSITION: dict[int, bytes] = {}
 
 # W3's block length, term info and posting extent, as its writer packs them.
 _INT = struct.Struct("!i")
@@ -192,44 +196,59 @@ class SegmentBuilder:
         its place among all words, the later ones follow it without gaps
         (StopFilter renumbers).  Returns the field length (words indexed)."""
         words = self._words
-        lemmatizer = self.lemmatizer
-        cache = lemmatizer.cache
+        tokens = words_of(text)
+        entries = list(map(words.get, tokens))
+        if None in entries:  # words not seen lately
+            lemmatizer = self.lemmatizer
+            for i, entry in enumerate(entries):
+                if entry is None:
+                    word = tokens[i]
+                    entry = words.get(word)
+                    if entry is None:
+                        entry = words[word] = self._entry(word, lemmatizer.cache, lemmatizer)
+                    entries[i] = entry
+        first = 0
+        for first, entry in enumerate(entries):
+            if entry is not _STOP:
+                break
+        kept = [entry for entry in entries if entry is not _STOP]
         positions: dict[str, list[int]] = {}
-        counts: dict[str, int] = {}
-        pos = -1
-        for index, (word, _start, _end) in enumerate(iter_words(text)):
-            entry = words.get(word)
-            if entry is None:
-                entry = words[word] = self._entry(word, cache, lemmatizer)
-            if entry is _STOP:
-                continue
-            pos = index if pos < 0 else pos + 1
-            form, term = entry
-            where = positions.get(term)
+        get = positions.get
+        for pos, (_form, term) in enumerate(kept, first):
+            where = get(term)
             if where is None:
                 positions[term] = [pos]
             else:
                 where.append(pos)
-            counts[form] = counts.get(form, 0) + 1
         terms = self._field(name)
         added = value_bytes = 0
+        single = _SINGLE_POSITION
         for term, where in positions.items():
             entry = terms.get(term)
             if entry is None:
                 entry = terms[term] = [array("I"), array("f"), []]
                 added += 1
             entry[0].append(docnum)
-            entry[1].append(len(where))
-            # Whoosh's Positions.encode: the count, then the pickled gaps.
-            gaps = [where[0]]
-            gaps.extend(map(sub, where[1:], where[:-1]))
-            value = _UINT.pack(len(where)) + dumps(gaps, 2)
+            if len(where) == 1:
+                entry[1].append(1)
+                value = single.get(where[0])
+                if value is None:
+                    value = _UINT.pack(1) + dumps(where, 2)
+                    if where[0] < 65536:  # bounded: a long document's far positions are rare
+                        single[where[0]] = value
+            else:
+                entry[1].append(len(where))
+                # Whoosh's Positions.encode: the count, then the pickled gaps.
+                gaps = [where[0]]
+                gaps.extend(map(sub, where[1:], where[:-1]))
+                value = _UINT.pack(len(where)) + dumps(gaps, 2)
             entry[2].append(value)
             value_bytes += len(value)
         self.count += len(positions)
         self.value_bytes += value_bytes + _VALUE_BYTES * len(positions)
         if forms_field:
             forms = self._field(forms_field)
+            counts = Counter(map(itemgetter(0), kept))
             for form, count in counts.items():
                 entry = forms.get(form)
                 if entry is None:
@@ -240,7 +259,7 @@ class SegmentBuilder:
                 entry[1].append(count)
             self.count += len(counts)
         self.terms += added
-        return sum(counts.values())
+        return len(kept)
 
     def _entry(self, word: str, cache: dict, lemmatizer: Lemmatizer):
         if len(self._words) >= _WORDS_CACHED:

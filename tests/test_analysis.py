@@ -161,3 +161,13 @@ def test_word_keys_of_long_texts_are_read_in_slices(monkeypatch):
     whole = word_keys([text])
     monkeypatch.setattr(analysis, "_SLICE", 7)
     assert word_keys([text]) == whole
+
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from("aąz19 -\u2010\u2011,.\n"), max_size=40))
+def test_words_of_gives_the_words_of_iter_words(text):
+    from searchkit.analysis import words_of
+
+    assert words_of(text) == [word for word, _, _ in iter_words(text)]
+    assert words_of("Kasym-Żomart F-16") == ["Kasym", "Żomart", "F-16"]
