@@ -27,8 +27,10 @@ from operator import itemgetter, sub
 from pickle import dumps
 from zlib import compress
 
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
 from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.formats import Existence
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from searchkit.analysis import STOPWORDS, words_of
@@ -100,6 +102,12 @@ class SegmentBuilder:
         self.new_forms: dict[tuple[str, bool], str] = {}
         self.known = known
         self._words: dict[str, tuple[str, str]] = {}
+        # Fields indexed as one whole value (ids): posted directly, as
+        # IDTokenizer and the Existence format would (5% of a writer's time
+        # went through them).
+        self._whole_values = {name: field.format.field_boost for name, field in schema.items()
+                              if type(field.analyzer) is IDTokenizer
+                              and type(field.format) is Existence}
         self._start()
 
     def _start(self) -> None:
@@ -148,6 +156,8 @@ class SegmentBuilder:
                 length = text_length
             elif name in _WORD_FIELDS:
                 length = self._add_words(name, value, docnum)
+            elif name in self._whole_values and isinstance(value, str):
+                self._post(name, value, docnum, self._whole_values[name], b"")
             elif field.indexed:
                 for btext, freq, weight, vbytes in field.index(value):
                     if field.scorable:
