@@ -95,6 +95,26 @@ def test_poquad_keyword_queries_rank_as_exhaustive_scoring(poquad_index):
 
 # ----------------------------------------------------- a bigger index (Wikisource)
 
+@pytest.fixture(autouse=True)
+def pruned_at_any_size(monkeypatch):
+    """These indexes are small: searchkit would score them exhaustively."""
+    from searchkit import search
+
+    monkeypatch.setattr(search, "PRUNE_MIN_DOCUMENTS", 0)
+
+
+def test_small_indexes_are_scored_exhaustively(make_index, monkeypatch):
+    from searchkit import search
+
+    monkeypatch.setattr(search, "PRUNE_MIN_DOCUMENTS", 1000)
+    with Searcher(make_index(generated(2, 999), "fewer")) as s:
+        assert not s._pruning()
+    with Searcher(make_index(generated(3, 1000), "enough")) as s:
+        assert s._pruning()
+        s.pruning = False
+        assert not s._pruning()
+
+
 @pytest.fixture(scope="session")
 def bigger_index(tmp_path_factory) -> str:
     """PoQuAD's paragraphs and the first 4,000 Wikisource paragraphs twice over

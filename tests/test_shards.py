@@ -195,7 +195,11 @@ def test_estimated_totals_are_those_of_one_index(poquad_index, poquad_sharded, m
     from searchkit.search import Searcher
     from searchkit.shards.search import open_searcher
 
-    monkeypatch.setattr(topk, "COUNT_UP_TO", 300)  # PoQuAD is small: estimate more often
+    from searchkit import search
+
+    # PoQuAD is small: prune and estimate as a large index would.
+    monkeypatch.setattr(search, "PRUNE_MIN_DOCUMENTS", 0)
+    monkeypatch.setattr(topk, "COUNT_UP_TO", 300)
     estimated = 0
     with Searcher(poquad_index) as plain, open_searcher(str(poquad_sharded)) as sharded:
         for text in poquad_questions(150):
