@@ -261,6 +261,9 @@ def _reading(method):
 
 
 ID_LOOKUPS_STORED = 2000  # see Searcher._id_of
+# Candidates asked for beyond the depth a ranking needs, so that documents tied
+# at the cut are mostly among them without asking again (see Searcher._ranked).
+TIE_SLACK = 8
 
 # Pruning pays from about this many documents (in the whole index, all shards):
 # measured in one process over PoQuAD's dev questions, cold caches, pruned
@@ -375,18 +378,19 @@ class Searcher:
         """``_candidates``, with equal scores in the order of their ids rather
         than of document numbers: a sharded index (searchkit.shards) has no
         document numbers across shards, and must rank exactly as one index.
-        So that the cut at ``depth`` is right too, ask for more while the
-        first one left out ties with the last one kept."""
-        want = depth
+        So that the cut at ``depth`` is right too, ask for a few more than
+        ``depth`` (TIE_SLACK), and for more again while the last one of them
+        still ties with the last one kept."""
+        want = depth + TIE_SLACK
         while True:
-            top, total = self._candidates(q, want + 1, count, fast)
-            if len(top) <= want or top[want][1] != top[depth - 1][1]:
+            top, total = self._candidates(q, want, count, fast)
+            if len(top) < want or top[-1][1] != top[depth - 1][1]:
                 break
-            if top[0][1] == top[want][1]:
+            if top[0][1] == top[-1][1]:
                 # Every match alike ('*', filters alone): all of them at once.
-                want = self._searcher.doc_count_all()
+                want = self._searcher.doc_count_all() + 1
             else:
-                # A few alike at the cut (copies of a document): asking for all
+                # Many alike at the cut (copies of a document): asking for all
                 # the matches made a 4-word query 10x slower at 845k.
                 want *= 2
         return self._by_id(top)[:depth], total

@@ -235,3 +235,22 @@ def test_an_excluded_word_excludes_whatever_document_comes_first(dated):
 def test_unknown_type_names_the_types(dated):
     with pytest.raises(QueryError, match=r"unknown type 'eml' \(types: text, pdf"):
         dated.search("wojna type:eml")
+
+
+def test_ties_at_the_cut_rank_by_id_however_many(make_index):
+    """More documents tie at the cut than the ranking first asks for: the
+    whole group is fetched, and the first ones by id win (here the last ones
+    written, so document numbers would pick others)."""
+    import json
+
+    from searchkit import search
+
+    lines = [json.dumps({"id": f"j{n:02}", "text": "Protest w Kazachstanie."}, ensure_ascii=False)
+             for n in reversed(range(3 * (search.PROXIMITY_DEPTH + search.TIE_SLACK)))]
+    others = {f"x{n}.txt": f"Protest i zamieszki numer {n} w mieście." for n in range(5)}
+    best = {"best.txt": "Protest w Kazachstanie: protest, protest i Kazachstan."}
+    index = make_index({"tied.jsonl": "\n".join(lines) + "\n", **others, **best})
+    with Searcher(index) as s:
+        hits = s.search("Kazachstan protest", limit=10, passages=0).hits
+    assert [h.id for h in hits] == ["best.txt"] + [f"j{n:02}" for n in range(9)]
+    assert len({h.score for h in hits[1:]}) == 1 and hits[0].score > hits[1].score
