@@ -28,17 +28,25 @@ _WORD = re.compile(r"\w+(?:[-\u2010\u2011]\w+)*")
 _HYPHEN = re.compile(r"[-\u2010\u2011]")
 
 
+def _has_hyphen(text: str) -> bool:
+    return "-" in text or "\u2010" in text or "\u2011" in text
+
+
+def _split(word: str) -> bool:
+    """Is ``word`` indexed as its hyphen-separated parts (no part has a digit)?"""
+    return _has_hyphen(word) and not any(ch.isdigit() for ch in word)
+
+
 def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield (word, start, end) for every word of ``text``, as the index sees them."""
     for m in _WORD.finditer(text):
         word = m.group()
-        if "-" in word or "\u2010" in word or "\u2011" in word:
-            if not any(ch.isdigit() for ch in word):
-                start = m.start()
-                for part in _HYPHEN.split(word):
-                    yield part, start, start + len(part)
-                    start += len(part) + 1
-                continue
+        if _split(word):
+            start = m.start()
+            for part in _HYPHEN.split(word):
+                yield part, start, start + len(part)
+                start += len(part) + 1
+            continue
         yield word, m.start(), m.end()
 
 
@@ -46,12 +54,11 @@ def words_of(text: str) -> list[str]:
     """The words of ``iter_words``, without their offsets: one regex pass in C
     where no word has a hyphen (the indexer's per-token loop starts here)."""
     found = _WORD.findall(text)
-    if "-" not in text and "\u2010" not in text and "\u2011" not in text:
+    if not _has_hyphen(text):
         return found
     words: list[str] = []
     for word in found:
-        if ("-" in word or "\u2010" in word or "\u2011" in word) and not any(
-                ch.isdigit() for ch in word):
+        if _split(word):
             words.extend(_HYPHEN.split(word))
         else:
             words.append(word)
