@@ -120,7 +120,7 @@ class Result:
     seconds: float
     suggestion: str | None = None
     note: str | None = None  # why nothing could be searched, if so
-    total_is_estimate: bool = False  # ``total`` estimated (pruned ranking, count="estimate")
+    total_is_estimate: bool = False  # ``total`` estimated (topk.estimate)
 
 
 @dataclass
@@ -330,8 +330,9 @@ class Searcher:
                count: bool | str = True) -> Result:
         """Top ``limit`` documents for the query ``text``; ``count`` also counts
         every matching document (``Result.total``); otherwise (False, or
-        "estimate") a pruned ranking that skipped documents estimates it
-        (``Result.total_is_estimate``), and other queries give None."""
+        "estimate") a query of words counts its matches when that is cheap and
+        estimates them when not (topk.estimate, ``Result.total_is_estimate``),
+        and other queries give None."""
         started = time.perf_counter()
         q = self.parse(text)
         if is_empty(q):
@@ -400,7 +401,8 @@ class Searcher:
         return self._searcher.doc_frequency(fieldname, text)
 
     def _documents(self) -> int:
-        """The whole index's number of documents, as frequencies count them."""
+        """The whole index's number of documents, as frequencies count them
+        (a shard's searcher gives all shards' while a query's statistics are set)."""
         return self._searcher.doc_count_all()
 
     def _by_id(self, top):

@@ -81,15 +81,11 @@ class ShardSearcher(Searcher):
         return out
 
     def _frequency(self, fieldname: str, text) -> int:
-        stats = self._searcher.stats
-        if stats is None:
+        # Not the searcher's doc_frequency: a term this shard lacks has its
+        # frequency in the others.
+        if self._searcher.stats is None:
             return super()._frequency(fieldname, text)
-        if not isinstance(text, bytes):
-            text = self._searcher.schema[fieldname].to_bytes(text)
-        return stats.frequencies.get((fieldname, text), 0)
-
-    def _documents(self) -> int:
-        return self._searcher.doc_count_all()  # the whole index's, with stats set
+        return self._searcher.whole_frequency(fieldname, text) or 0
 
     @_reading
     def hits(self, jobs) -> list:

@@ -103,16 +103,20 @@ class GlobalStatsSearcher(searching.Searcher):
 
     def _frequency(self, fieldname, text):
         local = self._local_frequency(fieldname, text)
-        stats = self.stats
-        if not local or stats is None:
+        if not local or self.stats is None:
             return local
-        key = (fieldname, text if isinstance(text, bytes)
-               else self.schema[fieldname].to_bytes(text))
-        found = stats.frequencies.get(key)
+        found = self.whole_frequency(fieldname, text)
         if found is None:  # not asked for by query_terms: a bug, but not a failure
             self.misses += 1
             return local
         return found
+
+    def whole_frequency(self, fieldname, text) -> int | None:
+        """The term's document frequency in all shards (``stats`` set), or None
+        if the query's statistics do not hold it (no shard has it)."""
+        key = (fieldname, text if isinstance(text, bytes)
+               else self.schema[fieldname].to_bytes(text))
+        return self.stats.frequencies.get(key)
 
     def doc_count_all(self):
         top = self.get_parent()
