@@ -261,9 +261,12 @@ class _Progress:
 @click.option("--queries", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help="Batch mode: run every line of FILE ('-' for stdin), 'id<TAB>query' or a "
                    "bare query; writes JSON Lines carrying each query's id.")
+@click.option("-j", "--jobs", type=click.IntRange(0), default=0, metavar="N",
+              help="Batch mode: queries answered by N processes at once [default: 0, one "
+                   "per core].")
 @cluster_option
 def search(query, index_dir, limit, passages, as_json, ids_only, null, count, color, queries,
-           cluster):
+           jobs, cluster):
     """Search the index; best documents first, with the passages that match.
 
     \b
@@ -283,7 +286,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
         if query is not None:
             raise click.UsageError("give either QUERY or --queries, not both")
         with open_searcher(index_dir, cluster) as searcher:
-            _exit(_batch(searcher, queries, limit, passages, sys.stdout))
+            _exit(_batch(searcher, queries, limit, passages, sys.stdout, jobs))
     if query is None:
         raise click.UsageError("missing QUERY (or --queries FILE)")
     if null and not ids_only:
@@ -312,54 +315,71 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
     _exit(EXIT_MATCH if result.hits else EXIT_NO_MATCH)
 
 
-def _batch(searcher, lines, limit, passages, out) -> int:
+def _batch(searcher, lines, limit, passages, out, jobs: int = 1) -> int:
+    from searchkit import batch
     from searchkit.output import JsonPrinter
     from searchkit.query import QueryError
     from searchkit.search import Result
 
     printer = JsonPrinter(out)
     matched = failed = False
-    # A sharded searcher answers a chunk of queries in one round of calls to
-    # its shards (on a cluster: one task per shard, not per query).
-    many = getattr(searcher, "search_many", None)
-    size = getattr(searcher, "batch_size", 1) if many else 1
-    pending: list[tuple[str, str]] = []
 
-    def run_pending():
-        nonlocal matched, failed
-        texts = [text for _, text in pending]
-        if many:
-            results = many(texts, limit=limit, passages=passages, count=False)
-        else:
-            results = []
-            for text in texts:
-                try:
-                    results.append(searcher.search(text, limit=limit, passages=passages,
-                                                   count=False))
-                except QueryError as e:
-                    results.append(e)
-        for (query_id, text), result in zip(pending, results):
-            if isinstance(result, QueryError):
-                printer.summary(Result(text, [], 0, 0.0), query_id, error=str(result))
-                failed = True
+    def queries():
+        for number, line in enumerate(lines, 1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
                 continue
-            printer.result(result, query_id)
-            matched = matched or bool(result.hits)
-        pending.clear()
+            query_id, tab, text = line.partition("\t")
+            yield (query_id, text) if tab else (str(number), line)
 
-    for number, line in enumerate(lines, 1):
-        line = line.rstrip("\r\n")
-        if not line.strip():
+    # A sharded searcher answers a chunk of queries in one round of calls to
+    # its shards (on a cluster: one task per shard, not per query); a plain
+    # one is run by worker processes, one per core.
+    many = getattr(searcher, "search_many", None)
+    jobs = jobs or batch.cores()
+    if many:
+        answers = _in_chunks(queries(), many, getattr(searcher, "batch_size", 1), limit,
+                             passages)
+    elif jobs > 1:
+        answers = batch.answers(searcher.folder, queries(), jobs, limit, passages)
+    else:
+        answers = _one_by_one(queries(), searcher, limit, passages)
+    for query_id, text, result in answers:
+        if isinstance(result, QueryError):
+            printer.summary(Result(text, [], 0, 0.0), query_id, error=str(result))
+            failed = True
             continue
-        query_id, tab, text = line.partition("\t")
-        if not tab:
-            query_id, text = str(number), line
-        pending.append((query_id, text))
-        if len(pending) >= size:
-            run_pending()
-    if pending:
-        run_pending()
+        printer.result(result, query_id)
+        matched = matched or bool(result.hits)
     return EXIT_ERROR if failed else EXIT_MATCH if matched else EXIT_NO_MATCH
+
+
+def _one_by_one(queries, searcher, limit, passages):
+    from searchkit.query import QueryError
+
+    for query_id, text in queries:
+        try:
+            yield query_id, text, searcher.search(text, limit=limit, passages=passages,
+                                                  count=False)
+        except QueryError as e:
+            yield query_id, text, e
+
+
+def _in_chunks(queries, many, size, limit, passages):
+    pending: list[tuple[str, str]] = []
+    for item in queries:
+        pending.append(item)
+        if len(pending) >= size:
+            yield from _chunk(pending, many, limit, passages)
+    if pending:
+        yield from _chunk(pending, many, limit, passages)
+
+
+def _chunk(pending, many, limit, passages):
+    results = many([text for _, text in pending], limit=limit, passages=passages, count=False)
+    for (query_id, text), result in zip(pending, results):
+        yield query_id, text, result
+    pending.clear()
 
 
 @cli.command()

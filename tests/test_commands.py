@@ -85,6 +85,39 @@ def test_poquad_questions_find_their_paragraphs(run, poquad_index):
     assert in_top10 / len(sample) >= 0.88
 
 
+def _without_timings(jsonl: str) -> list[dict]:
+    rows = [json.loads(line) for line in jsonl.splitlines()]
+    for row in rows:
+        row.pop("elapsed_ms", None)
+    return rows
+
+
+def test_batch_answers_alike_from_one_process_or_several(run, poquad_index):
+    require_shared()
+    lines = (POQUAD / "dev-queries.tsv").read_text(encoding="utf-8").splitlines()[:300]
+    lines.insert(7, "zły\tfoo:bar")  # a bad query keeps its place, and the batch goes on
+    batch = "\n".join(lines) + "\n"
+    one = run("search", "--queries", "-", "-j", "1", "--index", poquad_index, input=batch)
+    three = run("search", "--queries", "-", "-j", "3", "--index", poquad_index, input=batch)
+    assert one.returncode == three.returncode == 2  # the bad query
+    assert _without_timings(three.stdout) == _without_timings(one.stdout)
+    ids = [row["query_id"] for row in _without_timings(one.stdout) if row["type"] == "summary"]
+    assert ids == [line.split("\t")[0] for line in lines]
+
+
+def test_batch_from_a_pipe_answers_each_line_as_it_comes(seed_index):
+    proc = subprocess.Popen([searchkit_command(), "search", "--queries", "-", "-j", "2",
+                             "--index", seed_index],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc.stdin.write("q1\tODKB\n")
+    proc.stdin.flush()
+    while (row := json.loads(proc.stdout.readline()))["type"] != "summary":
+        pass  # the answer comes before the input ends
+    assert row["query_id"] == "q1" and row["hits"] == 1
+    proc.stdin.close()
+    assert proc.wait(30) == 0
+
+
 def test_poquad_show_and_count(run, poquad_index):
     r = run("show", "67_0", "--index", poquad_index)
     assert r.returncode == 0 and "title: Wacław Kowalski" in r.stdout
