@@ -21,7 +21,8 @@ other fifth (the names names_eval holds out are not used at all).
   ``one`` (searchkit): the lemma only; ``both``: the lemma and the guess, in the
   index and in a query; ``both_index``: both in the index, the lemma in a
   query; ``common``/``proper``: both only when the dictionary's readings are
-  all common words / include a proper name.  Names' forms count as
+  all common words / include a proper name; ``novel``: both when the
+  guess is no word of the dictionary; ``common_novel``: both conditions.  Names' forms count as
   capitalised, the common vocabulary's as not (sentence-initial capitals are
   left out, which flatters every variant but ``one``).
 
@@ -29,6 +30,8 @@ Run from the repository root (about 15 s a variant; needs ../shared/data)::
 
     .venv/bin/python benchmarks/names_variants.py key=strip key=keep_a short=5 sg=2
     .venv/bin/python benchmarks/names_variants.py capitals=one capitals=both capitals=both_index
+    .venv/bin/python benchmarks/names_variants.py capitals=novel capitals=unnamed
+    .venv/bin/python benchmarks/names_variants.py --held-out capitals=one capitals=novel  # names_eval's split
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import build_name_rules  # noqa: E402
+import names_docs  # noqa: E402
 import names_eval  # noqa: E402
 from searchkit import guesser, lemmatizer  # noqa: E402
 
@@ -124,7 +128,7 @@ def run(data, key="strip", sg=1, short=lemmatizer.MIN_GUESS_LENGTH, reject=0,
 
 
 def run_capitals(data, capitals="one", context=build_name_rules.CONTEXT,
-                 min_count=build_name_rules.MIN_COUNT):
+                 min_count=build_name_rules.MIN_COUNT, held_out=False):
     """names_eval's figures when capitalised dictionary words may get two terms.
 
     A document is a (lemma, form) pair, capitalised when the lemma is a name;
@@ -132,8 +136,10 @@ def run_capitals(data, capitals="one", context=build_name_rules.CONTEXT,
     names_eval, when the query's name does not have the hit form."""
     names, members, kinds = data
     vocab, stemmer_path = data_extra
-    train_all, _ = names_eval.split(names, 0)
-    train, test = names_eval.split(train_all, 1)
+    if held_out:  # names_eval's own split: for the variant kept, once
+        train, test = names_eval.split(names, 0)
+    else:
+        train, test = names_eval.split(names_eval.split(names, 0)[0], 1)
     guess = guesser.Guesser(guesser.learn(build_name_rules.pairs(train), context, min_count))
     removed = {lemma for name in test for lemma in members[name]}
     lem = names_eval.WithoutNames(removed, stemmer_path, guess,
@@ -152,10 +158,8 @@ def run_capitals(data, capitals="one", context=build_name_rules.CONTEXT,
             term[form] = lem.compute(form)
             lemmas = lem.lemmas(form)
             guessed = guess(form) if lemmas else None
-            proper = any(lemma[:1].isupper() for lemma in lemmas)
-            wanted = {"one": False, "both": True, "both_index": True,
-                      "common": not proper, "proper": proper}[capitals]
-            if wanted and guessed and guessed != term[form]:
+            if (capitals != "one" and guessed and guessed != term[form]
+                    and names_docs.wanted(capitals, lemmas, guessed, lem)):
                 second[form] = guessed
 
     def index(lemma, form):
@@ -200,7 +204,8 @@ def main(argv=None) -> int:
         print("| variant | forms whose guess would be a second term | recall | wrong hits |\n"
               "|---|---:|---:|---:|")
         for spec in capitals:
-            print(run_capitals(data, spec.split("=", 1)[1]), flush=True)
+            print(run_capitals(data, spec.split("=", 1)[1], held_out="--held-out" in argv),
+                  flush=True)
         return 0
     print("| variant | rules | recall | wrong hits | singular: recall | wrong hits "
           "| unshared forms: recall | wrong hits | surnames | first names | place names |")

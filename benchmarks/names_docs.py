@@ -1,0 +1,385 @@
+"""Names in real documents: does a search for one form of a name find the
+documents that hold its other forms, and few documents without the name?
+
+``names_eval.py`` judges forms (types): every form of a paradigm counts once,
+however rare.  The issue's own measure is about documents: "a search for one
+form finds >= 90% of the documents that hold the name's other forms, and
+<= 2% of the hits are documents with a different name".  Here that measure is
+taken on text nobody here wrote or labelled: the 85,892 paragraphs of PoQuAD
+(title and text) and Wikisource in ../shared/data, each paragraph a document.
+
+Names:
+
+* the held-out SGJP names of names_eval whose citation form the dictionary
+  then lacks (the same split, the same dictionary with the held-out names
+  taken out, the same rules learnt on the rest).  A document *holds* a name
+  where one of the name's paradigm forms is capitalised inside a sentence
+  (Koronowie, Syrskiego), or starts a sentence and is no word of that
+  dictionary; where a form that is also a word only starts sentences (Idę,
+  Wielka) nobody can tell which it is, and that document is left out of the
+  name's figures.  A name counts when at least two of its forms occur so.
+  Also given: the names none of whose forms the dictionary knows as another
+  word (most like the issue's news names), and by SGJP category;
+* names absent from SGJP altogether: UD treebank lemmas tagged PROPN that
+  Morfeusz does not know, with the forms UD annotators saw, under the shipped
+  rules and the full dictionary.  Only 3 of them occur here in two forms: a
+  sample too small to say anything, printed so that nobody has to ask.
+
+For every form ``f`` of a name that occurs, as a query (the lower-cased form,
+which gets the terms the index gave it in any capitalisation, as the lexicon
+answers a query):
+
+* recall: the share of the documents holding another form of the name that
+  the query's terms find; also without the documents that hold ``f`` itself
+  (those are found whatever the analysis does);
+* wrong hits: the share of the documents found that do not hold the name
+  (a lower-case common word: Boby -> bo; another name that reaches the same
+  term);
+
+averaged over the name's forms, then over names (the issue's "on average").
+
+What it does not measure: the issue's own 21 news names (not here); forms
+that two names share (Jana: the name Jana and Jan's genitive) count as
+holding either name, so such homographs are judged leniently here and
+strictly in names_eval; a common word capitalised inside a multi-word name
+(Wielka Brytania) counts as the surname Wielek; forms the corpora never use
+are not judged (names_eval judges them); Wikisource is 1890-1939 prose, not
+news.  Sentence starts are found by punctuation, not by a parser.
+
+``Capitals`` (``--train``, ``--capitals``): variants that give a capitalised
+word the dictionary knows, inside a sentence, the rules' guess as a second
+term (see ``wanted``); not in searchkit: measured here and in
+names_variants.py.
+
+Run from the repository root (about a minute; needs ../shared/data; the
+tokenised collection is cached in benchmarks/work/)::
+
+    .venv/bin/python benchmarks/names_docs.py
+    .venv/bin/python benchmarks/names_docs.py --capitals unnamed   # + a variant, held-out names
+    .venv/bin/python benchmarks/names_docs.py --train capitals=one capitals=both  # variants, training names only
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import pickle
+import re
+import sys
+import time
+from array import array
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import build_name_rules  # noqa: E402
+import names_eval  # noqa: E402
+from searchkit import guesser, lemmatizer, stemtable  # noqa: E402
+from searchkit.analysis import iter_words  # noqa: E402
+from searchkit.lemmatizer import is_caps  # noqa: E402
+
+WORK_DIR = names_eval.WORK_DIR
+
+# How a word is written: the classes an analysis may tell apart.
+LOWER, CAPS, CAPITAL, START = 0, 1, 2, 3
+
+
+_SENTENCE_END = re.compile(r"[.!?…:;\n]")
+# Abbreviations after which a capital is a name, not a sentence: titles and
+# kinds of place (gen. Syrski, św. Jana, ul. Piotrkowska, im. Kościuszki).
+_TITLES = frozenset(
+    "św bł ks bp abp kard o gen płk ppłk mjr kpt por ppor sierż kpr szer adm prof dr doc hab "
+    "inż mgr lek red hr p pp im ul al pl os gm pow woj tzw".split())
+
+
+def sentence_starts(text: str):
+    """For each word of ``iter_words(text)``, does it start a sentence (so a
+    capital there says nothing about it being a name)?  After a full stop that
+    ends a title (gen., św.) or an initial (J. Kowalski) it does not."""
+    previous, end = None, 0
+    for word, start, stop in iter_words(text):
+        if previous is None:
+            yield True
+        else:
+            gap = text[end:start]
+            ended = _SENTENCE_END.search(gap)
+            if ended and gap.strip() == "." and (
+                    previous.lower() in _TITLES or (len(previous) == 1 and previous.isupper())):
+                ended = None
+            yield ended is not None
+        previous, end = word, stop
+
+
+def word_class(word: str, sentence_start: bool) -> int:
+    if is_caps(word):
+        return CAPS
+    if word[:1].isupper():
+        return START if sentence_start else CAPITAL
+    return LOWER
+
+
+def documents(data: Path):
+    with open(data / "poquad" / "corpus.jsonl", encoding="utf-8") as f:
+        for line in f:
+            doc = json.loads(line)
+            yield doc["title"] + ".\n" + doc["text"]
+    with gzip.open(data / "wikisource" / "paragraphs.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)["text"]
+
+
+def collection(data: Path) -> tuple[dict[tuple[str, int], array], int]:
+    """(lower-cased form, class) -> the documents that have it; cached."""
+    cache = WORK_DIR / "names-docs-collection-2.pickle"
+    if cache.exists():
+        with open(cache, "rb") as f:
+            return pickle.load(f)
+    postings: dict[tuple[str, int], array] = {}
+    n = 0
+    for n, text in enumerate(documents(data), 1):
+        docnum = n - 1
+        keys = set()
+        for (word, _start, _end), start in zip(iter_words(text), sentence_starts(text)):
+            keys.add((word.lower(), word_class(word, start)))
+        for key in keys:
+            docs = postings.get(key)
+            if docs is None:
+                docs = postings[key] = array("I")
+            docs.append(docnum)
+    with open(cache, "wb") as f:
+        pickle.dump((postings, n), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return postings, n
+
+
+def measure(names: dict[str, set[str]], postings, terms_of, known) -> dict:
+    """The figures for ``names`` (name -> its forms) when a (form, class)
+    gets the terms ``terms_of(form, class)``.
+
+    A document holds a name where one of its forms is capitalised inside a
+    sentence, or starts a sentence and is no word of the dictionary
+    (``known``: Idę, Wielka starting a sentence are the words); a document
+    where it only starts sentences as a word is left out of that name's
+    figures (nobody labelled which it is)."""
+    keys_of: dict[str, list[int]] = defaultdict(list)
+    for key in postings:
+        keys_of[key[0]].append(key[1])
+    held: dict[str, dict[str, set[int]]] = {}
+    unsure: dict[str, set[int]] = {}
+    for name, forms in names.items():
+        docs, maybe = {}, set()
+        for form in forms:
+            found = set()
+            for cls in keys_of.get(form, ()):
+                if cls in (CAPITAL, CAPS) or (cls == START and not known(form)):
+                    found.update(postings[form, cls])
+                elif cls == START:
+                    maybe.update(postings[form, cls])
+            if found:
+                docs[form] = found
+        if len(docs) > 1:
+            held[name] = docs
+            unsure[name] = maybe - set().union(*docs.values())
+    # A query's terms: those of its form in every class the collection has
+    # it in (what the index's lexicon answers for a lower-cased query word).
+    queries = {form: frozenset().union(*(terms_of(form, cls) for cls in keys_of[form]))
+               for docs in held.values() for form in docs}
+    wanted = frozenset().union(*queries.values())
+    docs_of_term: dict[str, set[int]] = defaultdict(set)
+    for key, docs in postings.items():
+        for term in terms_of(*key):
+            if term in wanted:
+                docs_of_term[term].update(docs)
+    recall, recall_new, wrong, n_queries = [], [], [], 0
+    for name, docs in held.items():
+        holding = set().union(*docs.values())
+        r, rn, w = [], [], []
+        for form, own in docs.items():
+            hits = set().union(*(docs_of_term[t] for t in queries[form])) - unsure[name]
+            others = set().union(*(d for g, d in docs.items() if g != form))
+            r.append(len(hits & others) / len(others))
+            if others - own:
+                rn.append(len(hits & (others - own)) / len(others - own))
+            w.append(len(hits - holding) / len(hits) if hits else 0.0)
+            n_queries += 1
+        recall.append(sum(r) / len(r))
+        if rn:
+            recall_new.append(sum(rn) / len(rn))
+        wrong.append(sum(w) / len(w))
+    return {"names": len(held), "queries": n_queries,
+            "recall": sum(recall) / len(recall),
+            "recall_without_own": sum(recall_new) / len(recall_new),
+            "wrong_hits": sum(wrong) / len(wrong)}
+
+
+def one(function):
+    return lambda form, cls: (function(form, cls == CAPS),)
+
+
+class Capitals:
+    """searchkit's term, plus the rules' guess as a second term for a
+    capitalised word the dictionary knows, under ``condition`` (see
+    names_variants.py's ``capitals``)."""
+
+    def __init__(self, lem, guess, condition: str):
+        self.lem, self.guess, self.condition = lem, guess, condition
+
+    def __call__(self, form: str, cls: int) -> tuple[str, ...]:
+        term = self.lem.compute(form, cls == CAPS)
+        if self.condition == "one" or len(form) < lemmatizer.MIN_GUESS_LENGTH:
+            return (term,)
+        if cls == CAPITAL or (cls == START and self.condition.endswith("+start")):
+            lemmas = self.lem.lemmas(form)
+            guessed = self.guess(form) if lemmas else None
+            if guessed and guessed != term and wanted(
+                    self.condition.split("+")[0], lemmas, guessed, self.lem):
+                return term, guessed
+        return (term,)
+
+
+def wanted(condition: str, lemmas: list[str], guessed: str, lem) -> bool:
+    """Does a capitalised word the dictionary knows (as ``lemmas``) get the
+    rules' guess as a second term?  ``both``: always; ``common``: when no
+    reading is a proper name; ``proper``: when one is; ``novel``: when the
+    guess is no word of the dictionary (else its second term would meet that
+    word's documents: Wita -> wit); ``common_novel``: both conditions;
+    ``unnamed``: ``novel``, and the guess is not the key of a name the
+    dictionary reads the word as (Mirskiego is Mirski's: its key mirsk would
+    only bring in Mirsk, the town)."""
+    proper = any(lemma[:1].isupper() for lemma in lemmas)
+    novel = not lem.lemmas(guessed)
+    unnamed = novel and not any(lemma[:1].isupper() and guesser.name_key(lemma.lower()) == guessed
+                                for lemma in lemmas)
+    return {"both": True, "both_index": True, "common": not proper, "proper": proper,
+            "novel": novel, "common_novel": novel and not proper, "unnamed": unnamed}[condition]
+
+
+def sgjp_setup(data: Path, fold_names=None, fold: int = 0):
+    """The held-out split of names_eval: (judged names, dictionary without
+    them, the same with the rules learnt on the rest, the rules)."""
+    names, members, kinds = names_eval.load_names(data)
+    if fold_names is not None:
+        names = fold_names(names)
+    train, test = names_eval.split(names, fold)
+    stemmer_path = str(WORK_DIR / "stempel-polimorf.bin")
+    stemtable.load_or_build(stemmer_path, "polimorf")
+    guess = guesser.Guesser(guesser.learn(build_name_rules.pairs(train),
+                                          build_name_rules.CONTEXT, build_name_rules.MIN_COUNT))
+    removed = {lemma for name in test for lemma in members[name]}
+    surnames = names_eval.masculines(test, members)
+    before = names_eval.WithoutNames(removed, stemmer_path, surnames=surnames)
+    now = names_eval.WithoutNames(removed, stemmer_path, guess, surnames=surnames)
+    now._lemmas = before._lemmas
+    judged = {k: set(v) for k, v in test.items() if not before.lemmas(k)}
+    return judged, before, now, guess, kinds
+
+
+def ud_names(data: Path, lem) -> dict[str, set[str]]:
+    """UD's proper-noun lemmas that Morfeusz does not know -> their forms."""
+    out: dict[str, set[str]] = defaultdict(set)
+    with gzip.open(data / "inflection" / "gold_ud.tsv.gz", "rt", encoding="utf-8") as f:
+        f.readline()
+        for line in f:
+            form, lemma, upos = line.rstrip("\n").split("\t")[:3]
+            if upos == "PROPN":
+                out[lemma].add(form.lower())
+    return {lemma: forms for lemma, forms in out.items()
+            if len(forms) > 1 and not lem.lemmas(lemma.lower())}
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def row(label: str, r: dict) -> str:
+    return (f"| {label} | {r['names']} | {r['queries']} | {pct(r['recall'])} | "
+            f"{pct(r['recall_without_own'])} | {pct(r['wrong_hits'])} |")
+
+
+HEADER = ("| analyzer | names | queries | recall of documents with other forms "
+          "| without those holding the query form | wrong hits |\n|---|---:|---:|---:|---:|---:|")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=build_name_rules.DEFAULT_DATA)
+    parser.add_argument("--capitals", metavar="RULE", action="append", default=[],
+                        help="also searchkit with a capitals rule (see --train), on the held-out names")
+    parser.add_argument("--train", nargs="*", metavar="capitals=RULE",
+                        help="compare variants on the training names only (names_eval's "
+                             "training part, split again as names_variants.py does)")
+    args = parser.parse_args(argv)
+    if not (args.data / "poquad").is_dir():
+        print(f"names_docs: {args.data} not found: the shared data is missing", file=sys.stderr)
+        return 2
+    WORK_DIR.mkdir(exist_ok=True)
+    clock = time.perf_counter()
+    postings, n_docs = collection(args.data)
+    print(f"{n_docs:,} documents, {len(postings):,} (form, class) keys "
+          f"({time.perf_counter() - clock:.0f} s)", file=sys.stderr)
+
+    if args.train is not None:
+        judged, before, now, guess, _kinds = sgjp_setup(
+            args.data, lambda names: names_eval.split(names, 0)[0], fold=1)
+        known = before.known
+        print(HEADER)
+        for spec in args.train or ["capitals=one"]:
+            condition = spec.split("=", 1)[1]
+            print(row(spec, measure(judged, postings, Capitals(now, guess, condition), known)),
+                  flush=True)
+        return 0
+
+    judged, before, now, guess, kinds = sgjp_setup(args.data)
+    known = before.known
+    default = stemtable.load_or_build(WORK_DIR / "stempel-default.bin", "default")
+    analyzers = {
+        "searchkit (dictionary, else name rules)": one(now.compute),
+        "searchkit 1.0 (dictionary, else polimorf)": one(before.compute),
+        "pystempel default on every word (Lucene stempel's table)":
+            lambda form, cls: (default(form) or form,),
+    }
+    for condition in args.capitals:
+        analyzers[f"searchkit, capitals={condition}"] = Capitals(now, guess, condition)
+    print(f"SGJP names held out (names_eval's split), in {n_docs:,} PoQuAD and Wikisource "
+          f"paragraphs:\n\n{HEADER}")
+    # Most like the issue's news names (Sunak, Syrski, Kramatorsk): names no
+    # form of which the dictionary knows as another word.
+    unknown = {k: v for k, v in judged.items() if not any(map(known, v))}
+    by_category, alone = {}, {}
+    for label, function in analyzers.items():
+        print(row(label, measure(judged, postings, function, known)), flush=True)
+        alone[label] = measure(unknown, postings, function, known)
+        by_category[label] = [
+            measure({k: v for k, v in judged.items() if q in kinds.get(k, ())}, postings,
+                    function, known) for q in names_eval.CATEGORIES]
+    print(f"\nThe names none of whose forms the dictionary knows as another word:\n\n{HEADER}")
+    for label, r in alone.items():
+        print(row(label, r))
+    print("\nBy SGJP category (recall / wrong hits):\n\n| analyzer | "
+          + " | ".join(names_eval.CATEGORIES.values()) + " |\n|---|---:|---:|---:|")
+    for label, results in by_category.items():
+        print(f"| {label} | " + " | ".join(
+            f"{pct(r['recall'])} / {pct(r['wrong_hits'])} ({r['names']} names)"
+            for r in results) + " |")
+
+    shipped = lemmatizer.Lemmatizer(str(WORK_DIR / "stempel-polimorf.bin"))
+    old = lemmatizer.Lemmatizer(str(WORK_DIR / "stempel-polimorf.bin"))
+    old._guess = lambda form: None
+    ud = ud_names(args.data, shipped)
+    print(f"\nUD proper nouns Morfeusz does not know ({len(ud)} with two forms in UD), "
+          f"shipped rules:\n\n{HEADER}")
+    for label, function in {
+            "searchkit (dictionary, else name rules)": one(shipped.compute),
+            "searchkit 1.0 (dictionary, else polimorf)": one(old.compute),
+            "pystempel default on every word (Lucene stempel's table)":
+                lambda form, cls: (default(form) or form,)}.items():
+        print(row(label, measure(ud, postings, function, shipped.known)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
