@@ -97,9 +97,10 @@ def make_parser(schema, expander, boosts: dict[str, float]):
     parser.add_plugin(qparser.FieldAliasPlugin(ALIASES))
     # "-" and "+" are operators only at the start of a word: inside one they are
     # hyphens (Kasym-Żomart, KISS-ów, F-16), which Whoosh's default would read
-    # as "Kasym AND NOT Żomart".
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+",
-                                              minusexpr=r"(?<![^\s(])-"))
+    # as "Kasym AND NOT Żomart".  Nor are they operators standing alone: "mecz
+    # Brazylia - Włochy" is a dash, and excluding Włochy would lose the match.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])",
+                                              minusexpr=r"(?<![^\s(])-(?=[^\s-])"))
     parser.add_plugin(_FieldCheckPlugin(FIELDS + tuple(boosts)))
     parser.add_plugin(_FoldPlugin(expander))
     return parser

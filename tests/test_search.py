@@ -232,6 +232,12 @@ def test_an_excluded_word_excludes_whatever_document_comes_first(dated):
     assert {h.id for h in dated.search("koperta -wojna").hits} == {"d.txt"}
 
 
+@pytest.mark.parametrize("query", ["wojna - koperta", "koperta + wojna", "wojna — koperta"])
+def test_a_dash_or_plus_standing_alone_is_not_an_operator(dated, query):
+    # "mecz Brazylia - Włochy": excluding Włochy would lose the very match
+    assert {h.id for h in dated.search(query).hits} == {"a.txt", "b.txt", "c.txt", "d.txt"}
+
+
 def test_unknown_type_names_the_types(dated):
     with pytest.raises(QueryError, match=r"unknown type 'eml' \(types: text, pdf"):
         dated.search("wojna type:eml")
