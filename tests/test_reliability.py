@@ -192,20 +192,30 @@ def test_bad_queries_get_a_clear_message_or_a_sensible_result(seed_index, query,
 
 # ------------------------------------------------------------------ interruptions
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    """Enough documents that indexing takes a few seconds (and uses workers)."""
-    folder = tmp_path_factory.mktemp("corpus") / "docs"
+def _write_corpus(folder, documents: int):
     folder.mkdir()
     sentences = [s.strip() + "." for s in
                  (SEEDS / SEED_ID).read_text(encoding="utf-8").replace("\n", " ").split(".")
                  if s.strip()]
     rnd = random.Random(3)
-    for i in range(3000):
+    for i in range(documents):
         text = " ".join(rnd.choice(sentences) for _ in range(12))
         (folder / f"{i:05d}.txt").write_text(f"Dokument {i}\n\n{text} Numer{i}.",
                                              encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Enough documents that indexing takes a few seconds (and uses workers)."""
+    return _write_corpus(tmp_path_factory.mktemp("corpus") / "docs", 3000)
+
+
+@pytest.fixture(scope="module")
+def long_corpus(tmp_path_factory):
+    """Enough documents that the writers are still at work well after a second
+    command has started and waited for the lock (3,000 were once done first)."""
+    return _write_corpus(tmp_path_factory.mktemp("long") / "docs", 12000)
 
 
 @pytest.fixture
@@ -284,8 +294,8 @@ def test_interrupted_indexing_keeps_the_previous_index(corpus, seeded, how, stat
     assert sk("search", "-l", "Numer42", "--index", seeded).stdout == "00042.txt\n"
 
 
-def test_a_second_indexer_waits_then_gives_up_and_searches_go_on(corpus, seeded):
-    proc = start_indexing(corpus, seeded)
+def test_a_second_indexer_waits_then_gives_up_and_searches_go_on(long_corpus, seeded):
+    proc = start_indexing(long_corpus, seeded)
     wait_until_writing(proc, seeded)
     second = sk("index", SEEDS, "--index", seeded, "--wait", "0.5")
     assert second.returncode == 2 and one_clear_line(second.stderr)
@@ -295,7 +305,7 @@ def test_a_second_indexer_waits_then_gives_up_and_searches_go_on(corpus, seeded)
     assert during.returncode == 0 and during.stdout == f"{SEED_ID}\n"
     assert proc.wait(120) == 0
     assert sk("search", "-c", "Numer42", "--index", seeded).stdout == "1\n"
-    assert sk("info", "--json", "--index", seeded).stdout.count('"documents": 3001') == 1
+    assert sk("info", "--json", "--index", seeded).stdout.count('"documents": 12001') == 1
 
 
 # ------------------------------------------------------------------ faults
