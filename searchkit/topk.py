@@ -462,15 +462,12 @@ class Ranker:
             if not alive:
                 return {}
             left -= bound[n]
-            values = found[n] = self._lookup_many(blocks[n], alive, boosts[n])
-            got = values.get
             cut = theta / (1 + MARGIN) - left / FIXED
-            alive = {doc: score for doc, before in alive.items()
-                     if (score := before + got(doc, 0.0)) >= cut}
+            found[n], alive = self._add_and_cut(blocks[n], alive, boosts[n], cut)
         if not alive:
             return {}
         for n in essential:
-            found[n] = self._lookup_many(blocks[n], alive, boosts[n])
+            found[n] = self._add_and_cut(blocks[n], alive, boosts[n], float("inf"))[0]
         # the exhaustive sum: every term's value in the query's order
         out = {}
         terms = [found[n].get for n in sorted(found)]
@@ -483,40 +480,49 @@ class Ranker:
             out[doc] = score
         return out
 
-    def _lookup_many(self, t: TermBlocks, docs, boost: float) -> dict:
-        """{doc: boost x score} for those of ``docs`` (ascending global
-        numbers) that have ``t``: only the blocks holding them are decoded."""
-        out = {}
+    def _add_and_cut(self, t: TermBlocks, alive: dict, boost: float, cut: float):
+        """({doc: boost x score} for the documents of ``alive`` ({doc: sum so far},
+        ascending) that have ``t``, {doc: sum with it} for those whose sum reaches
+        ``cut``), in one pass: only the blocks holding them are decoded, and only
+        their scores are computed."""
+        values, kept = {}, {}
         ends = t.ends
         last = len(ends)
         i = -1
         end = -1
-        for doc in docs:
+        ids = ()
+        off = 0
+        deleted = scores = weights = lengths = table = None
+        for doc, before in alive.items():
             if doc > end:
                 i = bisect.bisect_left(ends, doc, i + 1)
-                if i == last:
-                    break
-                end = ends[i]
-                leaf = t.places[i][0]
-                off, deleted = leaf.offset, leaf.deleted
-                ids, weights = self._raw(t, i)
-                scores = t.scores.get(i)
-                lengths = table = None
+                if i == last:  # past the term's last posting: nothing to add
+                    end, ids = 1 << 62, ()
+                else:
+                    end = ends[i]
+                    leaf = t.places[i][0]
+                    off, deleted = leaf.offset, leaf.deleted
+                    ids, weights = self._raw(t, i)
+                    scores = t.scores.get(i)
+                    lengths = table = None
             local = doc - off
             j = bisect.bisect_left(ids, local)
-            if j == len(ids) or ids[j] != local or (deleted and local in deleted):
-                continue
-            if scores is not None:
-                value = scores[j]
-            else:
-                if table is None:
-                    table = self._table(t.key[0])
-                    lengths = leaf.length_bytes(t.key[0])
-                w = weights[j]
-                # search._TermScores's expression
-                value = t.idf * w * (self._weighting.K1 + 1) / (w + table[lengths[local]]) + t.floor
-            out[doc] = value * boost
-        return out
+            if j < len(ids) and ids[j] == local and not (deleted and local in deleted):
+                if scores is not None:
+                    value = scores[j]
+                else:
+                    if table is None:
+                        table = self._table(t.key[0])
+                        lengths = leaf.length_bytes(t.key[0])
+                    w = weights[j]
+                    # search._TermScores's expression
+                    value = (t.idf * w * (self._weighting.K1 + 1) / (w + table[lengths[local]])
+                             + t.floor)
+                value = values[doc] = value * boost
+                before = before + value
+            if before >= cut:
+                kept[doc] = before
+        return values, kept
 
     def _postings_in(self, t: TermBlocks, low: int, high: int) -> int:
         """Postings in the blocks of ``t`` that overlap ``low`` to ``high``."""
