@@ -315,7 +315,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
     _exit(EXIT_MATCH if result.hits else EXIT_NO_MATCH)
 
 
-def _batch(searcher, lines, limit, passages, out, jobs: int = 1) -> int:
+def _batch(searcher, lines, limit, passages, out, jobs: int = 0) -> int:
     from searchkit import batch
     from searchkit.output import JsonPrinter
     from searchkit.query import QueryError
@@ -332,19 +332,7 @@ def _batch(searcher, lines, limit, passages, out, jobs: int = 1) -> int:
             query_id, tab, text = line.partition("\t")
             yield (query_id, text) if tab else (str(number), line)
 
-    # A sharded searcher answers a chunk of queries in one round of calls to
-    # its shards (on a cluster: one task per shard, not per query); a plain
-    # one is run by worker processes, one per core.
-    many = getattr(searcher, "search_many", None)
-    jobs = jobs or batch.cores()
-    if many:
-        answers = _in_chunks(queries(), many, getattr(searcher, "batch_size", 1), limit,
-                             passages)
-    elif jobs > 1:
-        answers = batch.answers(searcher.folder, queries(), jobs, limit, passages)
-    else:
-        answers = _one_by_one(queries(), searcher, limit, passages)
-    for query_id, text, result in answers:
+    for query_id, text, result in batch.answers(searcher, queries(), jobs, limit, passages):
         if isinstance(result, QueryError):
             printer.summary(Result(text, [], 0, 0.0), query_id, error=str(result))
             failed = True
@@ -352,34 +340,6 @@ def _batch(searcher, lines, limit, passages, out, jobs: int = 1) -> int:
         printer.result(result, query_id)
         matched = matched or bool(result.hits)
     return EXIT_ERROR if failed else EXIT_MATCH if matched else EXIT_NO_MATCH
-
-
-def _one_by_one(queries, searcher, limit, passages):
-    from searchkit.query import QueryError
-
-    for query_id, text in queries:
-        try:
-            yield query_id, text, searcher.search(text, limit=limit, passages=passages,
-                                                  count=False)
-        except QueryError as e:
-            yield query_id, text, e
-
-
-def _in_chunks(queries, many, size, limit, passages):
-    pending: list[tuple[str, str]] = []
-    for item in queries:
-        pending.append(item)
-        if len(pending) >= size:
-            yield from _chunk(pending, many, limit, passages)
-    if pending:
-        yield from _chunk(pending, many, limit, passages)
-
-
-def _chunk(pending, many, limit, passages):
-    results = many([text for _, text in pending], limit=limit, passages=passages, count=False)
-    for (query_id, text), result in zip(pending, results):
-        yield query_id, text, result
-    pending.clear()
 
 
 @cli.command()
