@@ -317,6 +317,21 @@ def ranked_terms(q):
     return terms
 
 
+def split_forms(q, fieldname: str = "exact"):
+    """A query of words (``ranked_terms``) as the query that chooses its
+    candidates, without the exact-form terms, and those terms, which only
+    re-score the best candidates (``Searcher._rescored``).  A form's document
+    has its lemma too (the same word, in the lemmatised field), so the
+    matches are the same.  Other queries stay whole, with no forms apart."""
+    terms = ranked_terms(q)
+    forms = [t for t in terms or () if t.fieldname == fieldname]
+    if not forms or len(forms) == len(terms):
+        return q, []
+    rest = q.accept(lambda node: query.NullQuery if type(node) is query.Term
+                    and node.fieldname == fieldname else node).normalize()
+    return rest, forms
+
+
 def is_empty(q) -> bool:
     """Nothing left to search for (the query had only stopwords)."""
     return q is query.NullQuery

@@ -38,7 +38,7 @@ from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
 from searchkit.passages import Highlighter, Passage, best_passages
 from searchkit.query import (FoldExpander, QueryBuilder, flat_terms, is_empty, positive_leaves,
-                             ranked_terms)
+                             ranked_terms, split_forms)
 from searchkit.topk import Estimate, Ranker, estimate
 
 
@@ -368,11 +368,12 @@ class Searcher:
         """[(docnum, score)] best first, and the number of matches (or None).
         ``fast``: rank an OR of terms from cached term scores when possible;
         the result is the same either way (tests hold it)."""
+        q, forms = split_forms(q)
         terms = ranked_terms(q)
         depth = max(limit, PROXIMITY_DEPTH) if terms else limit
         top, total = self._ranked(q, depth, count, fast)
         if terms:
-            top = self._proximity(top, terms)
+            top = self._rescored(top, terms, forms)
         return top[:limit], total
 
     def _ranked(self, q, depth: int, count: bool, fast: bool = True):
@@ -472,19 +473,34 @@ class Searcher:
                                        CACHE_POSTINGS)
         return self._ranker
 
-    def _proximity(self, top, terms):
-        """``top`` with its first PROXIMITY_DEPTH documents re-scored by how near
-        each other the query's words are in them: BM25TP (Rasolofo and Savoy,
-        "Term proximity scoring for keyword-based retrieval systems", ECIR
-        2003).  Each pair of words within PROXIMITY_WINDOW adds 1/distance²;
-        per pair of query terms that sum is saturated and length-normalised
-        as BM25 does a term frequency, weighted by the rarer word's IDF.  A
-        bonus never lowers a score, so the documents past the depth, which get
-        none, still rank below every re-scored one."""
-        words = sorted({t.text for t in terms if t.fieldname == "body"})
+    def _rescored(self, top, terms, forms=()):
+        """``top`` with its first PROXIMITY_DEPTH documents re-scored: each of
+        the query's exact forms (``split_forms``) adds its BM25 score there,
+        and so does proximity: BM25TP (Rasolofo and Savoy, "Term proximity
+        scoring for keyword-based retrieval systems", ECIR 2003).  Each pair of
+        words within PROXIMITY_WINDOW adds 1/distance²; per pair of query terms
+        that sum is saturated and length-normalised as BM25 does a term
+        frequency, weighted by the rarer word's IDF.  A bonus never lowers a
+        score, so the documents past the depth, which get none, still rank
+        below every re-scored one."""
         head = top[:PROXIMITY_DEPTH]
-        if len(words) < 2 or not head:
+        if not head or not forms and len({t.text for t in terms if t.fieldname == "body"}) < 2:
             return top
+        near = self._nearness(head, terms)
+        rescored = []
+        for doc, score in head:
+            for form in forms:
+                value = self._form_score(form, doc)
+                if value is not None:
+                    score += value * form.boost
+            rescored.append((doc, score + PROXIMITY_WEIGHT * near.get(doc, 0.0)))
+        return self._by_id(sorted(rescored, key=lambda item: -item[1])) + top[PROXIMITY_DEPTH:]
+
+    def _nearness(self, head, terms) -> dict:
+        """{doc: proximity bonus} for the documents of ``head`` that have one."""
+        words = sorted({t.text for t in terms if t.fieldname == "body"})
+        if len(words) < 2:
+            return {}
         found = []  # (idf, {doc: positions}) of each word in these documents
         docs = sorted(doc for doc, _ in head)
         for word in words:
@@ -492,10 +508,10 @@ class Searcher:
             if where:
                 found.append((self._searcher.idf("body", word), where))
         if len(found) < 2:
-            return top
+            return {}
         k1, window = WEIGHTING.K1, PROXIMITY_WINDOW
-        rescored = []
-        for doc, score in head:
+        out = {}
+        for doc, _ in head:
             present = [(idf, where[doc]) for idf, where in found if doc in where]
             bonus = 0.0
             for i, (idf_a, a) in enumerate(present):
@@ -510,8 +526,18 @@ class Searcher:
                     if near:
                         norm = self._scores.norm("body", doc)
                         bonus += min(idf_a, idf_b) * near * (k1 + 1) / (near + norm)
-            rescored.append((doc, score + PROXIMITY_WEIGHT * bonus))
-        return self._by_id(sorted(rescored, key=lambda item: -item[1])) + top[PROXIMITY_DEPTH:]
+            if bonus:
+                out[doc] = bonus
+        return out
+
+    def _form_score(self, term, doc: int):
+        """``term``'s BM25 score in document ``doc`` (None if it lacks it), as
+        the ranking computes it."""
+        if self._pruning():
+            return self._pruned().score(term.fieldname, term.text, doc)
+        docs, values = self._scores.get(term.fieldname, term.text)
+        i = bisect.bisect_left(docs, doc)
+        return values[i] if i < len(docs) and docs[i] == doc else None
 
     def _positions(self, word: str, docs) -> dict:
         """{doc: positions of ``word`` in its text} for those of ``docs`` that have it."""

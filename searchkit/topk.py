@@ -323,6 +323,12 @@ class Ranker:
         self._size += len(found)
         return found
 
+    def score(self, fieldname: str, text: str, doc: int):
+        """A term's score in document ``doc`` (global number), None if it lacks it."""
+        found = self._lookup(self.term(fieldname, text), doc)
+        self._trim()
+        return found
+
     def _lookup(self, t: TermBlocks, doc: int):
         """``t``'s score in document ``doc`` (global number), None if it lacks it."""
         i = bisect.bisect_left(t.ends, doc)

@@ -17,7 +17,7 @@ import re
 import pytest
 
 from searchkit import topk
-from searchkit.query import flat_terms
+from searchkit.query import flat_terms, split_forms
 from searchkit.search import PROXIMITY_DEPTH, Searcher
 
 from conftest import POQUAD, SHARED, require_shared
@@ -29,7 +29,7 @@ WORD = re.compile(r"\w+(?:[-.,/]\w+)*")
 def compare(searcher: Searcher, text: str, k: int = PROXIMITY_DEPTH):
     """(pruned, exhaustive) best ``k`` of ``text`` before proximity, and after
     it (top 10), or None when the query is not an OR of words."""
-    q = searcher.parse(text)
+    q, forms = split_forms(searcher.parse(text))
     terms = flat_terms(q)
     if terms is None:
         return None
@@ -38,8 +38,8 @@ def compare(searcher: Searcher, text: str, k: int = PROXIMITY_DEPTH):
         searcher.pruning = pruning
         try:
             top = searcher._candidates(q, k, count=False)[0]
-            # proximity re-ranks the best PROXIMITY_DEPTH (as _top does)
-            out.append((top, searcher._proximity(top, terms)[:10]))
+            # exact forms and proximity re-rank the best PROXIMITY_DEPTH (as _top does)
+            out.append((top, searcher._rescored(top, terms, forms)[:10]))
         finally:
             searcher.pruning = True
     return tuple(out)

@@ -10,10 +10,10 @@ shard -- in this process, or as a task on the Dask worker holding the shard
    the coordinator sums them (``stats``);
 3. *query*: each shard ranks its best ``max(limit, PROXIMITY_DEPTH)``
    documents by BM25 with those statistics, and re-scores its best
-   PROXIMITY_DEPTH by proximity as one index would (a document's proximity
-   bonus depends only on the document and the global statistics);
+   PROXIMITY_DEPTH by exact forms and proximity as one index would (a
+   document's bonus depends only on the document and the global statistics);
 4. the coordinator merges the candidates by BM25 score, ties by id, takes the
-   global top PROXIMITY_DEPTH's proximity scores, and cuts to ``limit``;
+   global top PROXIMITY_DEPTH's re-scored scores, and cuts to ``limit``;
 5. *fetch*: the shards holding the winners build their hits and passages.
 
 Steps 1-5 are what one index does (search.Searcher._top), with the same
@@ -33,7 +33,8 @@ from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
-from searchkit.query import FoldExpander, QueryBuilder, QueryError, is_empty, ranked_terms
+from searchkit.query import (FoldExpander, QueryBuilder, QueryError, is_empty, ranked_terms,
+                             split_forms)
 from searchkit.search import (PROXIMITY_DEPTH, WEIGHTING, Result, Searcher, _reading)
 from searchkit.shards import layout as shard_layout
 from searchkit.shards.stats import (GlobalStatsSearcher, Stats, Totals, expansions, local_totals,
@@ -72,10 +73,11 @@ class ShardSearcher(Searcher):
         out = []
         for q, limit, count, fast, stats in jobs:
             self._searcher.stats = stats
+            q, forms = split_forms(q)
             terms = ranked_terms(q)
             depth = max(limit, PROXIMITY_DEPTH) if terms else limit
             top, total = self._ranked(q, depth, count, fast)
-            near = dict(self._proximity(top[:PROXIMITY_DEPTH], terms)) if terms else {}
+            near = dict(self._rescored(top[:PROXIMITY_DEPTH], terms, forms)) if terms else {}
             out.append(([(score, near.get(doc), self._id_of(doc), doc) for doc, score in top],
                         total))
         return out
