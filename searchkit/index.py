@@ -532,7 +532,8 @@ ANALYSIS = ("words (hyphenated words split, unless a part has a digit), lower-ca
             "guessed from its ending by rules learnt on SGJP's names, else its pystempel "
             "polimorf stem (ALL-CAPS, short words and tokens with digits kept as they are); "
             "fields: body = title + text (BM25 k1=1.2 b=0.75), title x0.2, "
-            "exact word forms x0.3; BM25+ floor, proximity re-ranking of the best 20; queries "
+            "exact word forms x0.3 (for the best 20 of a query of words, with proximity); "
+            "BM25+ floor; queries "
             "without diacritics also match the forms with them")
 
 
