@@ -103,3 +103,23 @@ def test_one_word_still_prefers_the_short_articles_about_it(news):
     # headline is about soldiers is a better hit for "żołnierze" than a long
     # one that mentions them twice.
     assert ranked(news, "żołnierze")[-1] == "both.txt"
+
+
+@pytest.mark.parametrize("pruning", [False, True])
+def test_the_query_s_own_word_form_ranks_first_and_every_form_matches(make_index, pruning):
+    """Exact forms re-score the best candidates (Searcher._rescored): of two
+    documents alike but for the form, the one with the typed form comes first,
+    and the other still matches, with the same lemma score."""
+    rng = random.Random(5)
+    filler = article(rng, 40)
+    index = make_index({"inna.txt": f"Raport\n\n{filler} Żołnierzy widziano nad rzeką.",
+                        "ta.txt": f"Raport\n\n{filler} Żołnierze widziano nad rzeką.",
+                        "nic.txt": f"Raport\n\n{filler}"})
+    with Searcher(index) as s:
+        s.pruning = pruning
+        for typed, first in [("żołnierze", "ta.txt"), ("żołnierzy", "inna.txt"),
+                             ("żołnierzy rzeka", "inna.txt")]:
+            hits = s.search(typed, passages=0).hits
+            assert [h.id for h in hits][0] == first
+            assert {h.id for h in hits} == {"ta.txt", "inna.txt"}
+            assert hits[0].score > hits[1].score
