@@ -487,12 +487,14 @@ class Searcher:
         if not head or not forms and len({t.text for t in terms if t.fieldname == "body"}) < 2:
             return top
         near = self._nearness(head, terms)
+        docs = sorted(doc for doc, _ in head)
+        found = [(form.boost, self._form_scores(form, docs)) for form in forms]
         rescored = []
         for doc, score in head:
-            for form in forms:
-                value = self._form_score(form, doc)
+            for boost, values in found:
+                value = values.get(doc)
                 if value is not None:
-                    score += value * form.boost
+                    score += value * boost
             rescored.append((doc, score + PROXIMITY_WEIGHT * near.get(doc, 0.0)))
         return self._by_id(sorted(rescored, key=lambda item: -item[1])) + top[PROXIMITY_DEPTH:]
 
@@ -530,14 +532,18 @@ class Searcher:
                 out[doc] = bonus
         return out
 
-    def _form_score(self, term, doc: int):
-        """``term``'s BM25 score in document ``doc`` (None if it lacks it), as
-        the ranking computes it."""
+    def _form_scores(self, term, docs) -> dict:
+        """{doc: ``term``'s BM25 score} for those of ``docs`` (ascending) that
+        have it, as the ranking computes it."""
         if self._pruning():
-            return self._pruned().score(term.fieldname, term.text, doc)
-        docs, values = self._scores.get(term.fieldname, term.text)
-        i = bisect.bisect_left(docs, doc)
-        return values[i] if i < len(docs) and docs[i] == doc else None
+            return self._pruned().scores(term.fieldname, term.text, docs)
+        known, values = self._scores.get(term.fieldname, term.text)
+        out = {}
+        for doc in docs:
+            i = bisect.bisect_left(known, doc)
+            if i < len(known) and known[i] == doc:
+                out[doc] = values[i]
+        return out
 
     def _positions(self, word: str, docs) -> dict:
         """{doc: positions of ``word`` in its text} for those of ``docs`` that have it."""

@@ -323,9 +323,11 @@ class Ranker:
         self._size += len(found)
         return found
 
-    def score(self, fieldname: str, text: str, doc: int):
-        """A term's score in document ``doc`` (global number), None if it lacks it."""
-        found = self._lookup(self.term(fieldname, text), doc)
+    def scores(self, fieldname: str, text: str, docs) -> dict:
+        """{doc: a term's score} for those of ``docs`` (ascending global numbers)
+        that have it."""
+        found = self._add_and_cut(self.term(fieldname, text), dict.fromkeys(docs, 0.0), 1.0,
+                                  float("inf"))[0]
         self._trim()
         return found
 
