@@ -74,6 +74,30 @@ def test_inflected_forms_find_each_other(query_word, document_word):
     assert same_term(query_word, document_word)
 
 
+@pytest.mark.parametrize("query_word, document_word", [
+    # SGJP also lists pierwsza (one o'clock), radna, nowa as nouns: before, the
+    # forms they share with the adjective went to the noun, the others not
+    ("pierwszy", "pierwszym"),
+    ("pierwszy", "pierwszej"),
+    ("pierwszego", "pierwsze"),
+    ("radnego", "radnym"),
+    ("radny", "radna"),  # the adjective reading is marked obsolete: still one word
+    ("nowego", "nowym"),
+    ("znany", "znane"),
+    ("swój", "swoim"),
+])
+def test_forms_of_an_adjective_also_listed_as_a_noun_find_each_other(query_word, document_word):
+    assert same_term(query_word, document_word)
+
+
+def test_only_nouns_join_an_adjective(lemmatizer):
+    # "me" (an interjection, and an old form of "mój") is not a substantivised adjective
+    assert lemmatizer.lemmas("me") == ["mój", "mój", "mój", "mój", "me"]
+    assert lemmatizer.compute("me") == "me"
+    # a word with one lemma is left as it is: Polsce stays Polska, not polski
+    assert terms("Polsce") == ["polska"]
+
+
 def test_different_words_stay_apart():
     assert not same_term("wojna", "wojsko")
     assert not same_term("Kazachstan", "kazachski")
