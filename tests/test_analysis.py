@@ -124,6 +124,15 @@ def test_hyphenated_words_split_unless_they_have_digits():
         "Kasym", "Żomart", "F-16", "B-2", "biało", "czerwony"]
 
 
+def test_numbers_joined_by_hyphens_split_into_the_numbers():
+    # a range is about each of its numbers: "1994" finds "w latach 1994-1997"
+    text = "w latach 1994-1997, s. 110-115, 2022-01-05, F-16"
+    assert [w for w, _, _ in iter_words(text)] == [
+        "w", "latach", "1994", "1997", "s", "110", "115", "2022", "01", "05", "F-16"]
+    assert terms("1994-1997") == ["1994", "1997"]
+    assert "1994" in terms(text) and "f-16" in terms(text)
+
+
 def test_word_offsets_point_into_the_text():
     text = "Prezydent Kazachstanu Kasym-Żomart Tokajew"
     for word, start, end in iter_words(text):
