@@ -90,6 +90,23 @@ def test_forms_of_an_adjective_also_listed_as_a_noun_find_each_other(query_word,
     assert same_term(query_word, document_word)
 
 
+@pytest.mark.parametrize("query_word, document_word", [
+    # zakończone, stosowane: forms of the adjectives zakończony, stosowany,
+    # which SGJP also reads as the verbs' participles
+    ("zakończono", "zakończone"),
+    ("stosuje", "stosowane"),
+    ("wygrała", "wygranym"),
+    ("przełożono", "przełożony"),
+])
+def test_participles_find_their_verb(query_word, document_word):
+    assert same_term(query_word, document_word)
+
+
+def test_negated_participles_stay_apart_from_their_verb():
+    assert not same_term("nieznany", "znać")
+    assert not same_term("nieoceniony", "ocenić")
+
+
 def test_only_nouns_join_an_adjective(lemmatizer):
     # "me" (an interjection, and an old form of "mój") is not a substantivised adjective
     assert lemmatizer.lemmas("me") == ["mój", "mój", "mój", "mój", "me"]
