@@ -23,7 +23,8 @@ from searchkit.lemmatizer import Lemmatizer, is_caps
 
 # A word: letters/digits, possibly joined by hyphens.  Hyphenated words split
 # into their parts (Kasym-Żomart -> kasym, żomart) unless a part has a digit:
-# model numbers and codes (F-16, COVID-19, 2022-01) only make sense whole.
+# model numbers and codes (F-16, COVID-19) only make sense whole.  Numbers
+# joined by hyphens (1994-1997) split too (see ``_split``).
 _WORD = re.compile(r"\w+(?:[-\u2010\u2011]\w+)*")
 _HYPHEN = re.compile(r"[-\u2010\u2011]")
 
@@ -33,8 +34,14 @@ def _has_hyphen(text: str) -> bool:
 
 
 def _split(word: str) -> bool:
-    """Is ``word`` indexed as its hyphen-separated parts (no part has a digit)?"""
-    return _has_hyphen(word) and not any(ch.isdigit() for ch in word)
+    """Is ``word`` indexed as its hyphen-separated parts?  Yes when no part
+    has a digit, and when every part is a number: a range (1994-1997,
+    110-115) is about each of its numbers, as Lucene's tokenizer reads it."""
+    if not _has_hyphen(word):
+        return False
+    if not any(ch.isdigit() for ch in word):
+        return True
+    return all(part.isdigit() for part in _HYPHEN.split(word))
 
 
 def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
@@ -99,6 +106,10 @@ def _load_stopwords() -> frozenset[str]:
 
 STOPWORDS = _load_stopwords()
 
+# Bump when iter_words would split any text into other words.
+TOKENS_VERSION = 2
+
+
 def signature() -> str:
     """Everything that decides which term a word gets.  An index records it;
     updating an index made under another signature would mix two analyses."""
@@ -109,7 +120,7 @@ def signature() -> str:
     from searchkit.lemmatizer import RULES_VERSION, STEMMER_TABLE
 
     stopwords = hashlib.sha1("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
-    return (f"rules {RULES_VERSION}; stopwords {stopwords}; morfeusz2 {version('morfeusz2')}; "
+    return (f"tokens {TOKENS_VERSION}; rules {RULES_VERSION}; stopwords {stopwords}; morfeusz2 {version('morfeusz2')}; "
             f"pystempel {version('pystempel')} {STEMMER_TABLE}; name rules {rules_digest()}")
 
 

@@ -5,10 +5,16 @@ A word becomes one term:
 1. a token with a digit (2022, F-16, COVID-19) is kept as it is;
 2. a word the SGJP dictionary knows (through Morfeusz 2) becomes its lemma.
    Readings marked archaic, colloquial etc. and gerund/depreciative readings
-   only count when there is no other.  Of several lemmas left, the alphabetically
-   first is taken: every form of a lexeme then picks the same one, which is what
-   matching needs (measured: nDCG@10 +0.003 over Morfeusz's first reading; the
-   conflation figures are in benchmarks/stemmer_eval.py).  An ALL-CAPS token
+   only count when there is no other.  A noun that SGJP lists as a lemma of its
+   own but that is a form of an adjective the word may also be (pierwsza,
+   radna, nowa: substantivised adjectives) counts as that adjective, and an
+   adjective that is a participle of a verb the word may also be (zakończony,
+   stosowany) as that verb, so that no lexeme's forms are split between two
+   lemmas.  Of several lemmas
+   left, the alphabetically first is taken: every form of a lexeme then picks
+   the same one, which is what matching needs (measured: nDCG@10 +0.003 over
+   Morfeusz's first reading; the conflation figures are in
+   benchmarks/stemmer_eval.py).  An ALL-CAPS token
    prefers an ALL-CAPS lemma (NATO, USA, PRL-u);
 3. anything else: an ALL-CAPS token (ODKB) or a word of fewer than 4 letters is
    kept as it is, since the stemmer turns them into garbage (odkb -> odkiebajt,
@@ -41,7 +47,7 @@ STEMMER_TABLE = "polimorf"
 
 # Bump when compute() would give any word another term: an index's terms (and
 # its lexicon, which caches them) are only valid for the rules that made them.
-RULES_VERSION = 5
+RULES_VERSION = 7
 
 
 # Gerunds duplicate their verb's lexeme; depreciative forms are a register.
@@ -70,6 +76,8 @@ class Lemmatizer:
         self._morfeusz = None
         self._stem = None
         self._guess = None
+        self._lemmas_read: dict[str, list[tuple[str, str]]] = {}
+        self._last_readings: tuple = (None, [])
 
     # The two resources are loaded on first use: a search whose words are all in
     # the index's lexicon never pays for them.
@@ -127,6 +135,7 @@ class Lemmatizer:
             return form
         lemmas = self.lemmas(form)
         if lemmas:
+            lemmas = self.lexeme_lemmas(lemmas, self._readings(form))
             if caps:
                 acronyms = [lemma for lemma in lemmas if is_caps(lemma)]
                 if acronyms:
@@ -144,6 +153,55 @@ class Lemmatizer:
         if guess or len(form) < MIN_STEM_LENGTH:
             return guess or form
         return self.stem(form) or form
+
+    def lexeme_lemmas(self, lemmas: list[str], readings: list[tuple[str, str]]) -> list[str]:
+        """``lemmas`` of a word whose readings (``_analysis``) are ``readings``,
+        each noun among them that is itself a form of an adjective the word
+        may also be replaced by that adjective, and each adjective that is a
+        participle of a verb the word may also be replaced by that verb.
+
+        SGJP lists substantivised adjectives (pierwsza, radna, nowa, znana)
+        as nouns of their own whose forms are all forms of the adjective too:
+        ``pierwszym`` is pierwszy or pierwsza, ``pierwszego`` only pierwszy.
+        The alphabetical choice would give the adjective's forms two terms
+        (measured on PoQuAD's questions: pierwszy/pierwszym, radnego/radnym
+        missed each other); with the noun read as the adjective they get one.
+        Likewise SGJP's adjectives that are participles (zakończony,
+        stosowany, znany): ``zakończone`` is zakończony or zakończyć's
+        participle, ``zakończono`` only zakończyć.  Negated participles
+        (nieznany, nieoceniony) mean something else and stay adjectives."""
+        candidates = {lemma for lemma, _ in readings}
+        if len(candidates) < 2:
+            return lemmas
+        nouns = {lemma for lemma, tag in readings if tag.startswith("subst")}
+        chosen = {}
+        for lemma in set(lemmas):
+            word = lemma
+            if word in nouns:
+                adjectives = [other for other, tag in self._lemma_readings(word)
+                              if tag.startswith("adj") and other != word and other in candidates]
+                if adjectives:
+                    word = min(adjectives)
+            verbs = [other for other, tag in self._lemma_readings(word)
+                     if tag.split(":", 1)[0] in ("ppas", "pact") and ":neg" not in tag
+                     and other != word and other in candidates]
+            chosen[lemma] = min(verbs) if verbs else word
+        return [chosen[lemma] for lemma in lemmas]
+
+    def _readings(self, form: str) -> list[tuple[str, str]]:
+        """Every reading of ``form`` as (lemma, tag): those ``lemmas`` has just
+        read when it was asked about ``form`` (a subclass may answer
+        ``lemmas`` otherwise: then Morfeusz is asked again)."""
+        last_form, readings = self._last_readings
+        return readings if last_form == form else self._analysis(form)[2]
+
+    def _lemma_readings(self, lemma: str) -> list[tuple[str, str]]:
+        """``_analysis(lemma)``'s readings, kept: the same lemmas come up again
+        and again (every form of radny asks about radna)."""
+        found = self._lemmas_read.get(lemma)
+        if found is None:
+            found = self._lemmas_read[lemma] = self._analysis(lemma)[2]
+        return found
 
     def compound_lemmas(self, form: str) -> list[str]:
         if form.endswith("ąco"):  # przebywająco- is przebywając's
@@ -163,13 +221,22 @@ class Lemmatizer:
         readings (gerunds, depreciative forms), only count when there is no
         other: ``idzie`` is not the archaic ``iścić``, ``zamieszkami`` is
         ``zamieszki``, not the archaic ``zamieszka``."""
-        plain, marked = [], []
+        plain, marked, readings = self._analysis(form)
+        self._last_readings = (form, readings)
+        return plain or marked
+
+    def _analysis(self, form: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+        """``lemmas``' plain and marked lemmas of ``form``, and every reading
+        as (lemma, tag), from one call of Morfeusz."""
+        plain, marked, readings = [], [], []
         for start, _end, (_orth, lemma, tag, _names, labels) in self.morfeusz.analyse(form):
             if start == 0 and tag != "ign":
                 secondary = tag.split(":", 1)[0] in _SECONDARY_TAGS or any(
                     label in _MARKED_LABELS for group in labels for label in group.split(","))
-                (marked if secondary else plain).append(lemma.split(":", 1)[0])
-        return plain or marked
+                lemma = lemma.split(":", 1)[0]
+                (marked if secondary else plain).append(lemma)
+                readings.append((lemma, tag))
+        return plain, marked, readings
 
 
 def default_stemmer_path() -> str:

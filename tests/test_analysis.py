@@ -74,6 +74,47 @@ def test_inflected_forms_find_each_other(query_word, document_word):
     assert same_term(query_word, document_word)
 
 
+@pytest.mark.parametrize("query_word, document_word", [
+    # SGJP also lists pierwsza (one o'clock), radna, nowa as nouns: before, the
+    # forms they share with the adjective went to the noun, the others not
+    ("pierwszy", "pierwszym"),
+    ("pierwszy", "pierwszej"),
+    ("pierwszego", "pierwsze"),
+    ("radnego", "radnym"),
+    ("radny", "radna"),  # the adjective reading is marked obsolete: still one word
+    ("nowego", "nowym"),
+    ("znany", "znane"),
+    ("swój", "swoim"),
+])
+def test_forms_of_an_adjective_also_listed_as_a_noun_find_each_other(query_word, document_word):
+    assert same_term(query_word, document_word)
+
+
+@pytest.mark.parametrize("query_word, document_word", [
+    # zakończone, stosowane: forms of the adjectives zakończony, stosowany,
+    # which SGJP also reads as the verbs' participles
+    ("zakończono", "zakończone"),
+    ("stosuje", "stosowane"),
+    ("wygrała", "wygranym"),
+    ("przełożono", "przełożony"),
+])
+def test_participles_find_their_verb(query_word, document_word):
+    assert same_term(query_word, document_word)
+
+
+def test_negated_participles_stay_apart_from_their_verb():
+    assert not same_term("nieznany", "znać")
+    assert not same_term("nieoceniony", "ocenić")
+
+
+def test_only_nouns_join_an_adjective(lemmatizer):
+    # "me" (an interjection, and an old form of "mój") is not a substantivised adjective
+    assert lemmatizer.lemmas("me") == ["mój", "mój", "mój", "mój", "me"]
+    assert lemmatizer.compute("me") == "me"
+    # a word with one lemma is left as it is: Polsce stays Polska, not polski
+    assert terms("Polsce") == ["polska"]
+
+
 def test_different_words_stay_apart():
     assert not same_term("wojna", "wojsko")
     assert not same_term("Kazachstan", "kazachski")
@@ -98,6 +139,15 @@ def test_capitalisation_does_not_matter_for_dictionary_words():
 def test_hyphenated_words_split_unless_they_have_digits():
     assert [w for w, _, _ in iter_words("Kasym-Żomart F-16 B-2 biało-czerwony")] == [
         "Kasym", "Żomart", "F-16", "B-2", "biało", "czerwony"]
+
+
+def test_numbers_joined_by_hyphens_split_into_the_numbers():
+    # a range is about each of its numbers: "1994" finds "w latach 1994-1997"
+    text = "w latach 1994-1997, s. 110-115, 2022-01-05, F-16"
+    assert [w for w, _, _ in iter_words(text)] == [
+        "w", "latach", "1994", "1997", "s", "110", "115", "2022", "01", "05", "F-16"]
+    assert terms("1994-1997") == ["1994", "1997"]
+    assert "1994" in terms(text) and "f-16" in terms(text)
 
 
 def test_word_offsets_point_into_the_text():

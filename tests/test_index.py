@@ -206,6 +206,11 @@ def test_an_index_is_tied_to_the_analysis_that_made_it(tmp_path, docs, monkeypat
     # Mixing terms of two analyses in one index would be wrong: refuse.
     with pytest.raises(SearchkitError, match="rebuild"):
         index(ix, [docs])
+    monkeypatch.setattr(lemmatizer, "RULES_VERSION", lemmatizer.RULES_VERSION - 1)
+    # A tokenizer that would split the text into other words asks for one too.
+    monkeypatch.setattr(analysis, "TOKENS_VERSION", analysis.TOKENS_VERSION + 1)
+    with pytest.raises(SearchkitError, match="rebuild"):
+        index(ix, [docs])
     # A rebuild recomputes the lexicon, rather than reusing the old terms.
     monkeypatch.setattr(lemmatizer.Lemmatizer, "compute",
                         lambda self, form, caps=False: form.upper())
