@@ -120,8 +120,8 @@ def signature() -> str:
     from searchkit.lemmatizer import RULES_VERSION, STEMMER_TABLE
 
     stopwords = hashlib.sha1("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
-    return (f"tokens {TOKENS_VERSION}; rules {RULES_VERSION}; stopwords {stopwords}; morfeusz2 {version('morfeusz2')}; "
-            f"pystempel {version('pystempel')} {STEMMER_TABLE}; name rules {rules_digest()}")
+    return (f"tokens {TOKENS_VERSION}; rules {RULES_VERSION}; stopwords {stopwords}; "
+            f"morfeusz2 {version('morfeusz2')}; pystempel {version('pystempel')} {STEMMER_TABLE}; name rules {rules_digest()}")
 
 
 _FOLD = str.maketrans("łŁ", "lL")
