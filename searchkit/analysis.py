@@ -121,7 +121,8 @@ def signature() -> str:
 
     stopwords = hashlib.sha1("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
     return (f"tokens {TOKENS_VERSION}; rules {RULES_VERSION}; stopwords {stopwords}; "
-            f"morfeusz2 {version('morfeusz2')}; pystempel {version('pystempel')} {STEMMER_TABLE}; name rules {rules_digest()}")
+            f"morfeusz2 {version('morfeusz2')}; pystempel {version('pystempel')} "
+            f"{STEMMER_TABLE}; name rules {rules_digest()}")
 
 
 _FOLD = str.maketrans("łŁ", "lL")
