@@ -326,30 +326,9 @@ class Ranker:
     def scores(self, fieldname: str, text: str, docs) -> dict:
         """{doc: a term's score} for those of ``docs`` (ascending global numbers)
         that have it."""
-        found = self._add_and_cut(self.term(fieldname, text), dict.fromkeys(docs, 0.0), 1.0,
-                                  float("inf"))[0]
+        found = self._values(self.term(fieldname, text), docs, 1.0)
         self._trim()
         return found
-
-    def _lookup(self, t: TermBlocks, doc: int):
-        """``t``'s score in document ``doc`` (global number), None if it lacks it."""
-        i = bisect.bisect_left(t.ends, doc)
-        if i == len(t.ends):
-            return None
-        leaf = t.places[i][0]
-        local = doc - leaf.offset
-        if local < 0:
-            return None
-        ids, weights = self._raw(t, i)
-        j = bisect.bisect_left(ids, local)
-        if j == len(ids) or ids[j] != local or (leaf.deleted and local in leaf.deleted):
-            return None
-        scores = t.scores.get(i)
-        if scores is not None:
-            return scores[j]
-        w = weights[j]
-        norm = self._table(t.key[0])[leaf.length_bytes(t.key[0])[local]]
-        return t.idf * w * (self._weighting.K1 + 1) / (w + norm) + t.floor
 
     def _add_window(self, t: TermBlocks, low: int, high: int, boost: float,
                     into: dict) -> None:
@@ -475,7 +454,7 @@ class Ranker:
         if not alive:
             return {}
         for n in essential:
-            found[n] = self._add_and_cut(blocks[n], alive, boosts[n], float("inf"))[0]
+            found[n] = self._values(blocks[n], alive, boosts[n])
         # the exhaustive sum: every term's value in the query's order
         out = {}
         terms = [found[n].get for n in sorted(found)]
@@ -487,6 +466,11 @@ class Ranker:
                     score += value
             out[doc] = score
         return out
+
+    def _values(self, t: TermBlocks, docs, boost: float) -> dict:
+        """{doc: boost x score} for those of ``docs`` (ascending global numbers)
+        that have ``t``: only the blocks holding them are decoded."""
+        return self._add_and_cut(t, dict.fromkeys(docs, 0.0), boost, float("inf"))[0]
 
     def _add_and_cut(self, t: TermBlocks, alive: dict, boost: float, cut: float):
         """({doc: boost x score} for the documents of ``alive`` ({doc: sum so far},
@@ -553,13 +537,15 @@ class Ranker:
                 break
             used += sizes[n]
             self._add_window(t, 0, 1 << 62, boosts[n], partial)
+        best = sorted(heapq.nlargest(k, partial, key=partial.__getitem__))
+        values = [self._values(t, best, boost).get for t, boost in zip(blocks, boosts)]
         scored = {}
-        for doc in heapq.nlargest(k, partial, key=partial.__getitem__):
+        for doc in best:
             score = 0.0
-            for t, boost in zip(blocks, boosts):  # the query's order, as exhaustively
-                value = self._lookup(t, doc)
+            for got in values:  # the query's order, as exhaustively
+                value = got(doc)
                 if value is not None:
-                    score += value * boost
+                    score += value
             scored[doc] = score
         return scored
 
