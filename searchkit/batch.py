@@ -36,13 +36,14 @@ def answers(searcher, queries: Iterable[tuple[object, str]], jobs: int = 0, limi
     would give them, from ``jobs`` processes (0: one per core).  An error
     reading the index is raised."""
     many = getattr(searcher, "search_many", None)
+    jobs = jobs or cores()
     if many:
         # A sharded searcher answers a chunk of queries in one round of calls
         # to its shards (on a cluster: one task per shard, not per query).
         yield from _in_chunks(queries, many, getattr(searcher, "batch_size", 1), limit,
                               passages)
-    elif (jobs or cores()) > 1:
-        yield from _from_workers(searcher.folder, queries, jobs or cores(), limit, passages)
+    elif jobs > 1:
+        yield from _from_workers(searcher.folder, queries, jobs, limit, passages)
     else:
         for key, text in queries:
             yield key, text, _answer_with(searcher, text, limit, passages)

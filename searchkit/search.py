@@ -487,9 +487,9 @@ class Searcher:
         score, so the documents past the depth, which get none, still rank
         below every re-scored one."""
         head = top[:PROXIMITY_DEPTH]
-        if not head or not forms and len({t.text for t in terms if t.fieldname == "body"}) < 2:
+        near = self._nearness(head, terms) if head else {}
+        if not forms and not near:
             return top
-        near = self._nearness(head, terms)
         docs = sorted(doc for doc, _ in head)
         found = [(form.boost, self._form_scores(form, docs)) for form in forms]
         rescored = []
