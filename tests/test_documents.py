@@ -139,6 +139,19 @@ def test_jsonl_documents_keep_their_ids_and_report_bad_lines(tmp_path):
     assert "malformed JSON" in warnings[0][1]
 
 
+def test_jsonl_text_may_hold_unicode_line_separators(tmp_path):
+    path = tmp_path / "c.jsonl"
+    # Raw U+2028 and U+0085 inside a JSON string are legal JSON;
+    # Windows line ends too.
+    path.write_bytes('{"id": "a", "text": "jeden\u2028dwa\x85trzy"}\r\n'
+                     '{"id": "b", "text": "pięć"}\r\n'.encode("utf-8"))
+    warnings = []
+    docs = read_source(_source(path), lambda w, m, skipped=False: warnings.append((w, m)))
+    assert [(d.id, d.text, d.line) for d in docs] == [
+        ("a", "jeden\u2028dwa\x85trzy", 1), ("b", "pięć", 2)]
+    assert warnings == []
+
+
 def test_empty_file_is_skipped(tmp_path):
     (tmp_path / "e.txt").write_text("  \n")
     with pytest.raises(DocumentError, match="empty"):

@@ -13,7 +13,10 @@ def read(blob: Blob, ctx: Context) -> Iterator[Extracted]:
     text, warning = decode(blob.data())
     if warning:
         ctx.warn(warning)
-    for number, line in enumerate(text.splitlines(), 1):
+    # JSON Lines ends records at "\n" only: str.splitlines() would also break
+    # at U+2028, U+0085 and other separators that JSON strings may hold raw
+    # (31 of Wikisource's paragraphs); a "\r" before "\n" is JSON whitespace.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         where = f":{number}"
