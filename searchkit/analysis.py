@@ -12,6 +12,7 @@ for the exact-form field that rewards documents using the query's own forms.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -73,6 +74,41 @@ def words_of(text: str) -> list[str]:
 
 
 _SLICE = 1 << 20
+
+
+_HYPHENS = "-\u2010\u2011"
+
+
+def form_counts(text: str, forms: frozenset[str]) -> dict[str, int]:
+    """How often ``text`` has each of ``forms`` (lower-cased words) as a word of
+    its own, as the surface analyzer would count them.  A regular expression
+    finds the candidates in C; only the hyphenated word around each is split
+    in Python (``f-16`` is one word, ``polsko-litewski`` two), so a long text
+    costs little more than a pass over it."""
+    low = text.lower()
+    if not any(form in low for form in forms):
+        return {}
+    counts: dict[str, int] = {}
+    done = -1  # where the last word examined ends
+    for m in _forms_pattern(forms).finditer(low):
+        if m.start() < done:
+            continue
+        start, end = m.start(), m.end()
+        while start and (low[start - 1].isalnum() or low[start - 1] in "_" + _HYPHENS):
+            start -= 1
+        while end < len(low) and (low[end].isalnum() or low[end] in "_" + _HYPHENS):
+            end += 1
+        done = end
+        for word in words_of(low[start:end]):
+            if word in forms:
+                counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+@functools.lru_cache(maxsize=256)
+def _forms_pattern(forms: frozenset[str]) -> re.Pattern:
+    alternatives = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def word_keys(texts: Iterable[str]) -> set[tuple[str, bool]]:

@@ -36,7 +36,8 @@ STEMMER_FILE = "stempel-polimorf.bin"
 PART_CHARS = 200_000
 
 # Field weights at query time (PoQuAD dev, see README "Relevance"): the title
-# is also part of ``body``, so its own field only adds a little.
+# is also part of ``body``, so its own field only adds a little; ``exact``, the
+# query's own word forms, re-scores the best candidates (search.Searcher._rescored).
 FIELD_BOOSTS = {"body": 1.0, "title": 0.2, "exact": 0.3}
 
 # progress(stage, done, total)
@@ -63,7 +64,11 @@ def make_schema():
         title=fields.TEXT(analyzer=analysis.polish_analyzer(), stored=True),
         # title + text, lemmatised, with positions for phrase queries
         body=fields.TEXT(analyzer=analysis.polish_analyzer()),
-        # title + text as written (lower-cased): rewards the query's own forms
+        # The query's word forms as written (lower-cased), which reward the
+        # documents using them.  Not indexed: the best candidates' stored text
+        # is searched for them (search.Searcher._form_scores) -- postings for
+        # every form were half the posting work and half the postings file.
+        # Indexes made before hold them; they are not read.
         exact=fields.TEXT(analyzer=analysis.surface_analyzer(), phrase=False),
         text=fields.STORED,
     )
@@ -517,7 +522,7 @@ def _add(builder, doc: Document) -> None:
             id=doc.id, more="1" if number else None, part=number, offset=offset,
             path=doc.path, date=doc.date, title=doc.title, type=doc.type,
             author=doc.author, page=page, pages=pages,
-            body=indexed, exact=indexed, text=part))
+            body=indexed, text=part))
 
 
 def document_count(folder: str) -> int:
@@ -532,7 +537,8 @@ ANALYSIS = ("words (hyphenated words split, unless a part has a digit), lower-ca
             "guessed from its ending by rules learnt on SGJP's names, else its pystempel "
             "polimorf stem (ALL-CAPS, short words and tokens with digits kept as they are); "
             "fields: body = title + text (BM25 k1=1.2 b=0.75), title x0.2, "
-            "exact word forms x0.3 (for the best 20 of a query of words, with proximity); "
+            "the query's own word forms x0.3 (counted in the best 20's text, with their "
+            "lemma's IDF; with proximity); "
             "BM25+ floor; queries "
             "without diacritics also match the forms with them")
 

@@ -76,6 +76,20 @@ class Lexicon:
             "SELECT DISTINCT form FROM forms WHERE fold = ? ORDER BY form", (folded,))
         return [form for (form,) in rows]
 
+    def forms_within(self, word: str, maxdist: int, prefix: int) -> list[str]:
+        """Forms of the index within ``maxdist`` edits of ``word`` (Damerau-
+        Levenshtein, as Whoosh's corrector measures) that share its first
+        ``prefix`` letters."""
+        from whoosh.support.levenshtein import distance
+
+        start = word[:prefix]
+        rows = self._db.execute(
+            "SELECT DISTINCT form FROM forms WHERE form >= ? AND form < ? "
+            "AND length(form) BETWEEN ? AND ?",
+            (start, start + "\U0010ffff", len(word) - maxdist, len(word) + maxdist))
+        return [form for (form,) in rows
+                if form != word and distance(form, word, limit=maxdist) <= maxdist]
+
     def forms_of_terms(self, terms: Iterable[str]) -> dict[str, str]:
         """form -> term, for every form whose term is one of ``terms``."""
         terms = set(terms)

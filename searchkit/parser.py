@@ -12,7 +12,7 @@ import re
 from whoosh import qparser
 from whoosh.qparser import syntax
 
-from searchkit.query import FIELDS, QueryError
+from searchkit.query import FIELDS, FORMS, QueryError
 
 ALIASES = {"title": ["tytuł", "tytul"], "date": ["data"], "author": ["autor"], "type": ["typ"]}
 
@@ -101,7 +101,8 @@ def make_parser(schema, expander, boosts: dict[str, float]):
     # Brazylia - Włochy" is a dash, and excluding Włochy would lose the match.
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])",
                                               minusexpr=r"(?<![^\s(])-(?=[^\s-])"))
-    parser.add_plugin(_FieldCheckPlugin(FIELDS + tuple(boosts)))
+    # The word forms' field is the query's own, not one to search in.
+    parser.add_plugin(_FieldCheckPlugin(FIELDS + tuple(b for b in boosts if b != FORMS)))
     parser.add_plugin(_FoldPlugin(expander))
     return parser
 

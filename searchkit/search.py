@@ -31,14 +31,14 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from searchkit import whoosh_fixes  # noqa: F401  (applies them)
-from searchkit.analysis import STOPWORDS, bind, fold, iter_words
+from searchkit.analysis import STOPWORDS, bind, fold, form_counts, iter_words
 from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, damaged, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
 from searchkit.passages import Highlighter, Passage, best_passages
-from searchkit.query import (FoldExpander, QueryBuilder, flat_terms, is_empty, positive_leaves,
-                             ranked_terms, split_forms)
+from searchkit.query import (FORMS, FoldExpander, FormTerm, QueryBuilder, flat_terms, is_empty,
+                             positive_leaves, ranked_terms, split_forms)
 from searchkit.topk import Estimate, Ranker, estimate
 
 
@@ -85,6 +85,25 @@ class _BM25PlusScorer(scoring.BM25FScorer):
 # count twice) nor in the exact forms (already counted in the text).
 LOWER_BOUNDS = {"body": 0.5}
 WEIGHTING = LuceneBM25(B=0.75, K1=1.2, lower_bounds=LOWER_BOUNDS)
+
+# Did you mean: words within this edit distance that share this many first
+# letters (typos rarely start a word; fewer candidates to measure).
+MAXDIST, PREFIX = 2, 2
+
+
+def form_frequency(lexicon, doc_frequency):
+    """form -> how many documents have its lemma (``body``), which stands for
+    the form's own count (not indexed) when choosing among forms."""
+    def frequency(form: str) -> int:
+        return max((doc_frequency("body", term) for term in lexicon.terms_of(form)), default=0)
+    return frequency
+
+
+def likeliest(candidates, frequency) -> str | None:
+    """The commonest of ``candidates`` (ties: the greater word), as Whoosh's
+    ReaderCorrector ranks the words within its reach."""
+    return max(candidates, key=lambda form: (frequency(form), form), default=None)
+
 
 # Proximity (README "Relevance"): the best PROXIMITY_DEPTH documents of a query
 # of words get a bonus for pairs of its words within PROXIMITY_WINDOW words of
@@ -298,7 +317,7 @@ class Searcher:
         bind(schema, self.lemmatizer)
         self._searcher = self._new_searcher()
         expander = FoldExpander(self.lexicon, self.lemmatizer,
-                                lambda form: self._searcher.doc_frequency("exact", form))
+                                form_frequency(self.lexicon, self._searcher.doc_frequency))
         self._queries = QueryBuilder(schema, expander, FIELD_BOOSTS)
         self._scores = _TermScores(self._searcher)
         self._ranker = None
@@ -490,8 +509,7 @@ class Searcher:
         near = self._nearness(head, terms) if head else {}
         if not forms and not near:
             return top
-        docs = sorted(doc for doc, _ in head)
-        found = [(form.boost, self._form_scores(form, docs)) for form in forms]
+        found = self._form_scores(forms, [doc for doc, _ in head])
         rescored = []
         for doc, score in head:
             for boost, values in found:
@@ -535,18 +553,45 @@ class Searcher:
                 out[doc] = bonus
         return out
 
-    def _form_scores(self, term, docs) -> dict:
-        """{doc: ``term``'s BM25 score} for those of ``docs`` (ascending) that
-        have it, as the ranking computes it."""
-        if self._pruning():
-            return self._pruned().scores(term.fieldname, term.text, docs)
-        known, values = self._scores.get(term.fieldname, term.text)
-        out = {}
-        for doc in docs:
-            i = bisect.bisect_left(known, doc)
-            if i < len(known) and known[i] == doc:
-                out[doc] = values[i]
-        return out
+    def _form_scores(self, forms, docs) -> list[tuple[float, dict]]:
+        """(boost, {doc: BM25 score}) of each of the query's word forms
+        (``FormTerm``) in those of ``docs`` that have it: the form's count in
+        the document's stored text (title included, as ``body`` has it), the
+        document's ``body`` length, and the IDF of the form's lemma.  Forms
+        are not indexed: counting them in the few texts re-scored costs less
+        than half the postings of an index."""
+        k1 = WEIGHTING.K1
+        idfs = {}
+        for form in forms:
+            known = [lemma for lemma in form.lemmas if self._frequency("body", lemma)]
+            if known:
+                idfs[form.text] = max(self._searcher.idf("body", lemma) for lemma in known)
+        if not idfs:
+            return []
+        words = frozenset(idfs)
+        counts = {doc: form_counts(self._indexed_text(doc), words) for doc in docs}
+        found = []
+        for form in forms:
+            idf = idfs.get(form.text)
+            if idf is None:
+                continue
+            scores = {}
+            for doc in docs:
+                tf = counts[doc].get(form.text)
+                if tf:
+                    norm = self._scores.norm("body", doc)
+                    scores[doc] = idf * tf * (k1 + 1) / (tf + norm)
+            found.append((form.boost, scores))
+        return found
+
+    def _indexed_text(self, docnum: int) -> str:
+        """A document's text as ``body`` indexed it: its first part has the
+        title in front, unless the text starts with it (index._add)."""
+        stored = self._searcher.stored_fields(docnum)
+        text, title = stored.get("text", ""), stored.get("title") or ""
+        if title and not stored.get("part") and not text.lstrip().startswith(title):
+            return f"{title}\n{text}"
+        return text
 
     def _positions(self, word: str, docs) -> dict:
         """{doc: positions of ``word`` in its text} for those of ``docs`` that have it."""
@@ -577,17 +622,19 @@ class Searcher:
             if isinstance(leaf, (wq.Prefix, wq.Wildcard)):
                 # the literal start of the pattern; "*" alone highlights nothing
                 prefixes.add(re.split(r"[*?]", leaf.text, maxsplit=1)[0])
-            elif isinstance(leaf, wq.Phrase):
-                (exact_forms if name == "exact" else lemma_terms).update(leaf.words)
+            elif isinstance(leaf, wq.Phrase) and name != FORMS:
+                lemma_terms.update(leaf.words)
+            elif isinstance(leaf, FormTerm):
+                exact_forms.add((leaf.text, leaf.lemmas))
             elif isinstance(leaf, wq.Term) and name in ("body", "title"):
                 lemma_terms.add(leaf.text)
-            elif isinstance(leaf, wq.Term) and name == "exact":
-                exact_forms.add(leaf.text)
         weights = {term: self._searcher.idf("body", term) for term in lemma_terms}
         forms = {form: (term, weights[term])
                  for form, term in self.lexicon.forms_of_terms(lemma_terms).items()}
-        for form in exact_forms:
-            forms.setdefault(form, (form, self._searcher.idf("exact", form)))
+        for form, lemmas in exact_forms:
+            weight = max((weights.get(t) or self._searcher.idf("body", t) for t in lemmas),
+                         default=0.0)
+            forms.setdefault(form, (form, weight))
         return Highlighter(forms, prefixes)
 
     @_reading
@@ -620,16 +667,13 @@ class Searcher:
         return None
 
     def _closest(self, word: str) -> str | None:
-        frequency = self._searcher.doc_frequency
+        frequency = form_frequency(self.lexicon, self._searcher.doc_frequency)
         same_letters = self.lexicon.forms_folding_to(fold(word))
         if same_letters:
-            return max(same_letters, key=lambda form: frequency("exact", form))
+            return max(same_letters, key=frequency)
         if len(word) < 4:
             return None  # too short to tell a typo from another word
-        # Candidates share the first two letters: typos rarely start a word, and
-        # Whoosh computes an edit distance in Python for every candidate.
-        found = self._searcher.corrector("exact").suggest(word, limit=1, maxdist=2, prefix=2)
-        return found[0] if found else None
+        return likeliest(self.lexicon.forms_within(word, MAXDIST, PREFIX), frequency)
 
     # ---------------------------------------------------------------- documents
 

@@ -5,7 +5,7 @@ Whoosh's writer sends every posting of every document through a pool of
 tuples that it sorts, spills to disk in runs and merges again (58% of a
 writer's time on 845k documents), after running each text through the
 analyzer once per field.  Here a text is split once for both of its word
-fields (lemmatised ``body`` with positions, ``exact`` forms) and postings are
+fields (lemmatised ``body`` and ``title``, with positions) and postings are
 appended to per-term arrays in document order, already sorted.  When the
 arrays reach a memory budget they are written to a run file as they are
 (arrays, not tuples), and at the end the runs are merged term by term into
@@ -22,8 +22,7 @@ import heapq
 import os
 import struct
 from array import array
-from collections import Counter
-from operator import itemgetter, sub
+from operator import sub
 from pickle import dumps
 from zlib import compress
 
@@ -37,9 +36,9 @@ from searchkit.analysis import STOPWORDS, words_of
 from searchkit.codec import Codec
 from searchkit.lemmatizer import Lemmatizer, is_caps
 
-# The two word fields a document's text goes to; every other field is short
-# and indexed through Whoosh's own analyzers.
-BODY, EXACT = "body", "exact"
+# The field a document's text goes to; every other field is short and indexed
+# through Whoosh's own analyzers.
+BODY = "body"
 
 # Bytes held in memory per posting (its docnum and weight in arrays, a list
 # slot for its value), per encoded value (a bytes object's header), and per
@@ -134,27 +133,18 @@ class SegmentBuilder:
     # ------------------------------------------------------------ documents
 
     def add(self, fields: dict) -> None:
-        """Add one document: ``fields`` maps field names to values (None: absent);
-        ``body`` and ``exact`` must hold the same text."""
+        """Add one document: ``fields`` maps field names to values (None: absent)."""
         schema = self.schema
         docnum = self.docnum
         perdoc = self.perdoc
         perdoc.start_doc(docnum)
-        text_length = 0
         for name in sorted(fields):
             value = fields[name]
             if value is None:
                 continue
             field = schema[name]
             length = 0
-            if name == BODY:
-                # The same text goes to ``exact``: one pass indexes both.
-                if fields.get(EXACT) is not value:
-                    raise ValueError("body and exact must be the same text")
-                length = text_length = self._add_words(name, value, docnum, EXACT)
-            elif name == EXACT:
-                length = text_length
-            elif name in _WORD_FIELDS:
+            if name == BODY or name in _WORD_FIELDS:
                 length = self._add_words(name, value, docnum)
             elif name in self._whole_values and isinstance(value, str):
                 self._post(name, value, docnum, self._whole_values[name], b"")
@@ -198,9 +188,8 @@ class SegmentBuilder:
         self.count += 1
         self.value_bytes += _VALUE_BYTES + len(vbytes)
 
-    def _add_words(self, name: str, text: str, docnum: int, forms_field: str | None = None) -> int:
-        """Index ``text`` in a lemmatised field with positions and, with
-        ``forms_field``, its lower-cased word forms in that field too -- as the
+    def _add_words(self, name: str, text: str, docnum: int) -> int:
+        """Index ``text`` in a lemmatised field with positions, as the
         schema's analyzers would (``tests/test_segments.py`` holds them to it).
         Positions are Whoosh's: the first word that is not a stopword keeps
         its place among all words, the later ones follow it without gaps
@@ -256,18 +245,6 @@ class SegmentBuilder:
             value_bytes += len(value)
         self.count += len(positions)
         self.value_bytes += value_bytes + _VALUE_BYTES * len(positions)
-        if forms_field:
-            forms = self._field(forms_field)
-            counts = Counter(map(itemgetter(0), kept))
-            for form, count in counts.items():
-                entry = forms.get(form)
-                if entry is None:
-                    # No values kept: a Frequency posting's value is its weight.
-                    entry = forms[form] = [array("I"), array("f"), None]
-                    added += 1
-                entry[0].append(docnum)
-                entry[1].append(count)
-            self.count += len(counts)
         self.terms += added
         return len(kept)
 

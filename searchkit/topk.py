@@ -86,8 +86,8 @@ def estimate(terms, frequency, documents: int) -> Estimate | None:
     words are rare enough to count.  Only statistics, so that whether and
     what is estimated does not depend on how far a pruned ranking read, nor
     on how the index is sharded.  Between the commonest term's frequency and
-    every document: as if the words were independent.  A word's title and
-    exact forms mostly repeat its text field, so only the text field's terms
+    every document: as if the words were independent.  A word's title
+    terms mostly repeat its text field's, so only the text field's terms
     count when there are any."""
     frequencies = {(t.fieldname, t.text): frequency(t.fieldname, t.text) for t in terms}
     if sum(frequencies.values()) <= COUNT_UP_TO:
@@ -321,13 +321,6 @@ class Ranker:
                                           for d, w in zip(ids, weights)])
         t.size += len(found)
         self._size += len(found)
-        return found
-
-    def scores(self, fieldname: str, text: str, docs) -> dict:
-        """{doc: a term's score} for those of ``docs`` (ascending global numbers)
-        that have it."""
-        found = self._values(self.term(fieldname, text), docs, 1.0)
-        self._trim()
         return found
 
     def _add_window(self, t: TermBlocks, low: int, high: int, boost: float,

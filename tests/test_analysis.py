@@ -221,3 +221,33 @@ def test_words_of_gives_the_words_of_iter_words(text):
 
     assert words_of(text) == [word for word, _, _ in iter_words(text)]
     assert words_of("Kasym-Żomart F-16") == ["Kasym", "Żomart", "F-16"]
+
+
+def _surface_counts(text, forms):
+    counts = {}
+    for token in surface_analyzer()(text):
+        if token.text in forms:
+            counts[token.text] = counts.get(token.text, 0) + 1
+    return counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aąZ1 -\u2010_,.\n"), max_size=30),
+       st.sets(st.text(alphabet="aąz1-", min_size=1, max_size=4), max_size=4))
+def test_form_counts_count_what_the_surface_analyzer_sees(text, forms):
+    # Re-scoring counts the query's forms in a document's stored text: every
+    # count must be the one an index of the forms would have held.
+    from searchkit.analysis import form_counts
+    forms = frozenset(f for f in forms if f not in STOPWORDS)
+    assert form_counts(text, forms) == _surface_counts(text, forms)
+
+
+def test_form_counts_in_a_real_text():
+    from pathlib import Path
+
+    from searchkit.analysis import form_counts
+    text = next(Path(__file__).parents[1].joinpath("seeds").glob("*.txt")).read_text("utf-8")
+    forms = frozenset({"kazachstanu", "odkb", "kasym", "żomart", "tokajew", "rosyjscy", "2022"})
+    counts = form_counts(text, forms)
+    assert counts == _surface_counts(text, forms)
+    assert counts["kazachstanu"] >= 3 and counts["żomart"] >= 1

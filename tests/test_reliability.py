@@ -323,7 +323,7 @@ def test_a_damaged_index_is_reported_in_one_line(seeded, victim):
             "stored": "*_stored.col", "lexicon": "lexicon.sqlite"}[victim]
     path = next(seeded.glob(pick))
     data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2] + b"\x13" * 97)
+    path.write_bytes(data[:len(data) // 4] + b"\x13" * 97)
     for args in (["search", "ODKB"], ["search", "Tokajewie"], ["show", SEED_ID]):
         r = sk(*args, "--index", seeded)
         assert r.returncode in (0, 1, 2) and "Traceback" not in r.stderr
@@ -370,7 +370,7 @@ def test_read_only_index_folder(seeded, tmp_path):
 
 def test_disk_full_leaves_the_previous_index_as_it_was(corpus, tmp_path):
     disk = tmp_path / "disk"
-    with mounted(None, disk, "size=12m") as is_mount:
+    with mounted(None, disk, "size=10m") as is_mount:
         ix = disk / "ix"
         limit = {}
         if not is_mount:  # no tmpfs for us: a file size limit fails writes the same way

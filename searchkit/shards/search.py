@@ -28,21 +28,19 @@ from __future__ import annotations
 
 import time
 
-from searchkit.analysis import bind, fold
+from searchkit.analysis import bind
 from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
 from searchkit.query import (FoldExpander, QueryBuilder, QueryError, is_empty, ranked_terms,
                              split_forms)
-from searchkit.search import (PROXIMITY_DEPTH, WEIGHTING, Result, Searcher, _reading)
+from searchkit.search import (PROXIMITY_DEPTH, WEIGHTING, Result, Searcher, _reading,
+                              form_frequency)
 from searchkit.shards import layout as shard_layout
 from searchkit.shards.stats import (GlobalStatsSearcher, Stats, Totals, expansions, local_totals,
                                     query_terms, with_expansions)
 from searchkit.topk import Estimate
-
-# Whoosh's ReaderCorrector: suggestions within this edit distance, sharing this prefix.
-MAXDIST, PREFIX = 2, 2
 
 
 class ShardSearcher(Searcher):
@@ -106,14 +104,6 @@ class ShardSearcher(Searcher):
         return [frequency(name, text) for name, text in keys]
 
     @_reading
-    def corrections(self, word: str) -> list[tuple[str, int]]:
-        """Words of the exact field within Whoosh's corrector's reach, with
-        their frequency here (see ShardedSearcher._closest)."""
-        reader = self._searcher.reader()
-        return [(form, reader.frequency("exact", form))
-                for form in reader.terms_within("exact", word, MAXDIST, prefix=PREFIX)]
-
-    @_reading
     def counts(self, queries) -> list[int]:
         return [self._count(q) for q in queries]
 
@@ -167,6 +157,10 @@ class _UnionLexicon:
 
     def forms_folding_to(self, folded: str) -> list[str]:
         return sorted({form for part in self.parts for form in part.forms_folding_to(folded)})
+
+    def forms_within(self, word: str, maxdist: int, prefix: int) -> list[str]:
+        return sorted({form for part in self.parts
+                       for form in part.forms_within(word, maxdist, prefix)})
 
     def forms_of_terms(self, terms) -> dict[str, str]:
         terms = set(terms)
@@ -251,7 +245,7 @@ class ShardedSearcher:
         self.lemmatizer.lexicon = self.lexicon
         bind(schema, self.lemmatizer)
         expander = FoldExpander(self.lexicon, self.lemmatizer,
-                                lambda form: self._searcher.doc_frequency("exact", form))
+                                form_frequency(self.lexicon, self._searcher.doc_frequency))
         self._queries = QueryBuilder(schema, expander, FIELD_BOOSTS)
 
     def close(self) -> None:
@@ -365,23 +359,8 @@ class ShardedSearcher:
     _highlighter = Searcher._highlighter
     highlight = Searcher.highlight
     suggest = Searcher.suggest
-
-    def _closest(self, word: str) -> str | None:
-        """Searcher._closest over all shards: the same candidates (the union of
-        the shards' words) ranked as Whoosh's ReaderCorrector ranks them, by
-        frequency in the whole index, ties to the greater word."""
-        same_letters = self.lexicon.forms_folding_to(fold(word))
-        if same_letters:
-            return max(same_letters, key=lambda form: self._searcher.doc_frequency("exact", form))
-        if len(word) < 4:
-            return None
-        frequency: dict[str, int] = {}
-        for shard in self.shards.each("corrections", word):
-            for form, n in shard:
-                frequency[form] = frequency.get(form, 0) + n
-        best = max(((0 - (MAXDIST + (1.0 / (n or 1) * 0.5)), form)
-                    for form, n in frequency.items()), default=None)
-        return best[1] if best else None
+    # over the union of the shards' lexicons, with the whole index's frequencies
+    _closest = Searcher._closest
 
     # ---------------------------------------------------------------- documents
 

@@ -72,11 +72,13 @@ def query_terms(q, reader) -> dict[tuple[str, bytes], int]:
     for leaf in sq.positive_leaves(q):
         name = getattr(leaf, "fieldname", None)
         words = getattr(leaf, "words", None) or [getattr(leaf, "text", None)]
-        if name in ("body", "title", "exact"):
-            target = "exact" if name == "exact" else "body"
+        if name in ("body", "title"):
             for word in words:
                 if isinstance(word, str):
-                    terms.add((target, schema[target].to_bytes(word)))
+                    terms.add(("body", schema["body"].to_bytes(word)))
+        # A word form is weighed by its lemma's IDF (search.Searcher._form_scores).
+        for lemma in getattr(leaf, "lemmas", ()):
+            terms.add(("body", schema["body"].to_bytes(lemma)))
     out = {}
     for name, btext in terms:
         n = reader.doc_frequency(name, btext)
