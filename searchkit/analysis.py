@@ -7,7 +7,7 @@ query parser always run the same pipeline::
 
 ``polish_analyzer()`` turns words into terms (lemma, stem, or the word itself:
 see ``lemmatizer``); ``surface_analyzer()`` keeps the lower-cased word forms,
-for the exact-form field that rewards documents using the query's own forms.
+the query's own forms, which reward the documents that use them (``form_counts``).
 """
 
 from __future__ import annotations
@@ -191,8 +191,8 @@ def diacritic_variants(word: str, limit: int = 1024) -> list[str]:
 class PolishTokenizer(Tokenizer):
     """Splits text with ``iter_words``; marks ALL-CAPS tokens (``token.caps``)."""
 
-    # The writer hands the same text to two fields (body and exact) in a row:
-    # the words of the last text are kept, so it is split once.
+    # A query word goes through several fields' analyzers in a row (body,
+    # title, its forms): the words of the last text are kept, so it is split once.
     _last: tuple = (None, ())
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,

@@ -197,9 +197,8 @@ def clean(text: str) -> str:
 
 
 def _fix_node(node):
-    # The exact-forms field has no positions, so it cannot check a phrase:
-    # the phrase is checked in the lemmatised fields only.
-    if isinstance(node, query.Phrase) and node.fieldname == "exact":
+    # Word forms are not indexed: a phrase is checked in the lemmatised fields.
+    if isinstance(node, query.Phrase) and node.fieldname == FORMS:
         return query.NullQuery
     # A date has no inner words to order: all of its parts will do.
     if isinstance(node, query.Phrase) and node.fieldname == "date":

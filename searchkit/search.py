@@ -37,7 +37,7 @@ from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, damaged, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
 from searchkit.passages import Highlighter, Passage, best_passages
-from searchkit.query import (FORMS, FoldExpander, FormTerm, QueryBuilder, flat_terms, is_empty,
+from searchkit.query import (FoldExpander, FormTerm, QueryBuilder, flat_terms, is_empty,
                              positive_leaves, ranked_terms, split_forms)
 from searchkit.topk import Estimate, Ranker, estimate
 
@@ -387,9 +387,8 @@ class Searcher:
         """[(docnum, score)] best first, and the number of matches (or None).
         ``fast``: rank an OR of terms from cached term scores when possible;
         the result is the same either way (tests hold it).  A query of words
-        is ranked without its exact forms, which then re-score the best
-        PROXIMITY_DEPTH with proximity (``_rescored``): same nDCG@10 on PoQuAD,
-        a third fewer posting lists to rank."""
+        is ranked without its word forms (which no index holds), which then
+        re-score the best PROXIMITY_DEPTH with proximity (``_rescored``)."""
         q, forms = split_forms(q)
         terms = ranked_terms(q)
         depth = max(limit, PROXIMITY_DEPTH) if terms else limit
@@ -497,7 +496,7 @@ class Searcher:
 
     def _rescored(self, top, terms, forms=()):
         """``top`` with its first PROXIMITY_DEPTH documents re-scored: each of
-        the query's exact forms (``split_forms``) adds its BM25 score there,
+        the query's word forms (``split_forms``) adds its BM25 score there,
         and so does proximity: BM25TP (Rasolofo and Savoy, "Term proximity
         scoring for keyword-based retrieval systems", ECIR 2003).  Each pair of
         words within PROXIMITY_WINDOW adds 1/distance²; per pair of query terms
@@ -616,24 +615,23 @@ class Searcher:
 
     def _highlighter(self, q) -> Highlighter:
         """Every word form the query matches, with its query term and weight."""
-        lemma_terms, exact_forms, prefixes = set(), set(), set()
+        lemma_terms, own_forms, prefixes = set(), set(), set()
         for leaf in positive_leaves(q):
             name = getattr(leaf, "fieldname", None)
             if isinstance(leaf, (wq.Prefix, wq.Wildcard)):
                 # the literal start of the pattern; "*" alone highlights nothing
                 prefixes.add(re.split(r"[*?]", leaf.text, maxsplit=1)[0])
-            elif isinstance(leaf, wq.Phrase) and name != FORMS:
+            elif isinstance(leaf, wq.Phrase):
                 lemma_terms.update(leaf.words)
             elif isinstance(leaf, FormTerm):
-                exact_forms.add((leaf.text, leaf.lemmas))
+                own_forms.add((leaf.text, leaf.lemmas))
             elif isinstance(leaf, wq.Term) and name in ("body", "title"):
                 lemma_terms.add(leaf.text)
         weights = {term: self._searcher.idf("body", term) for term in lemma_terms}
         forms = {form: (term, weights[term])
                  for form, term in self.lexicon.forms_of_terms(lemma_terms).items()}
-        for form, lemmas in exact_forms:
-            weight = max((weights.get(t) or self._searcher.idf("body", t) for t in lemmas),
-                         default=0.0)
+        for form, lemmas in own_forms:
+            weight = max((self._searcher.idf("body", t) for t in lemmas), default=0.0)
             forms.setdefault(form, (form, weight))
         return Highlighter(forms, prefixes)
 

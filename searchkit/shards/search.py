@@ -10,7 +10,7 @@ shard -- in this process, or as a task on the Dask worker holding the shard
    the coordinator sums them (``stats``);
 3. *query*: each shard ranks its best ``max(limit, PROXIMITY_DEPTH)``
    documents by BM25 with those statistics, and re-scores its best
-   PROXIMITY_DEPTH by exact forms and proximity as one index would (a
+   PROXIMITY_DEPTH by word forms and proximity as one index would (a
    document's bonus depends only on the document and the global statistics);
 4. the coordinator merges the candidates by BM25 score, ties by id, takes the
    global top PROXIMITY_DEPTH's re-scored scores, and cuts to ``limit``;
