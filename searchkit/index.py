@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 # updates need (documents, manifest, lock, writer) is imported inside them.
 
 # 2: document formats (type, author, pages fields; the manifest's types and
-# scanned pages)
-FORMAT = "2"
+# scanned pages); 3: the manifest stores paths relative to its base folder
+FORMAT = "3"
 INDEX_NAME = "MAIN"
 STEMMER_FILE = "stempel-polimorf.bin"
 
@@ -190,7 +190,7 @@ def update(folder: str, paths: Iterable[str], *, warn: Warn, progress: Progress 
                 # The lexicon caches the terms of the analysis that made it: a new
                 # build computes them anew.
                 _remove(os.path.join(folder, lexicon.FILENAME))
-            stage = manifest.stage(fresh)
+            stage = manifest.stage(fresh, [os.path.abspath(p) for p in paths])
             to_index = _plan(paths, stage, warn_and_count, summary, progress, procs=procs,
                              ocr=ocr, folder=folder, keep=keep)
             try:

@@ -102,6 +102,44 @@ def test_rebuild_holds_exactly_the_given_paths(tmp_path, docs, other):
     assert s.unchanged == 1
 
 
+def test_the_manifest_stores_each_path_once_relative_to_its_folder(tmp_path, docs, other):
+    # 400 of a file's 600 bytes were its absolute path, three times over.
+    ix = tmp_path / "ix"
+    index(ix, [docs])
+    manifest = (ix / "manifest.sqlite").read_bytes()
+    assert manifest.count(str(docs).encode()) == 1  # the base, in meta
+    # A root outside that folder is recorded whole, and updates still see it.
+    index(ix, [other])
+    (other / "x.txt").unlink()
+    touch(docs / "a.txt", "Wojna\n\nWojna skończyła się zwycięstwem.")
+    s, _ = index(ix, [docs, other])
+    assert (s.updated, s.removed, s.unchanged) == (1, 1, 2)
+
+
+def test_an_index_with_the_older_manifest_layout_asks_for_a_rebuild(tmp_path, docs):
+    import sqlite3
+
+    from searchkit.errors import SearchkitError
+    ix = tmp_path / "ix"
+    index(ix, [docs])
+    db = sqlite3.connect(ix / "manifest.sqlite")
+    with db:  # as searchkit 1.0 wrote it: absolute paths, text hashes, format 2
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'format'")
+        db.execute("DELETE FROM meta WHERE key = 'base'")
+        db.execute("DROP TABLE documents")
+        db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, source TEXT NOT NULL, "
+                   "hash TEXT NOT NULL, type TEXT NOT NULL DEFAULT 'text') WITHOUT ROWID")
+        db.execute("CREATE INDEX documents_source ON documents (source)")
+    db.close()
+    with pytest.raises(SearchkitError, match="rebuild"):
+        index(ix, [docs])
+    assert ids(ix) == ["a.txt", "b.txt", "sub/c.md"]  # searches still work
+    s, _ = index(ix, [docs], rebuild=True)
+    assert s.added == 3
+    s, _ = index(ix, [docs])
+    assert (s.added, s.updated, s.unchanged) == (0, 0, 3)
+
+
 def test_jsonl_lines_update_individually(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_text('{"id": "1", "title": "Jeden", "text": "pierwszy tekst"}\n'
