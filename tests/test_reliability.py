@@ -370,7 +370,7 @@ def test_read_only_index_folder(seeded, tmp_path):
 
 def test_disk_full_leaves_the_previous_index_as_it_was(corpus, tmp_path):
     disk = tmp_path / "disk"
-    with mounted(None, disk, "size=10m") as is_mount:
+    with mounted(None, disk, "size=7m") as is_mount:
         ix = disk / "ix"
         limit = {}
         if not is_mount:  # no tmpfs for us: a file size limit fails writes the same way

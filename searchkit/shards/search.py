@@ -147,12 +147,11 @@ class _UnionLexicon:
 
     def terms_of(self, form: str) -> list[str]:
         found = []
-        for caps in (0, 1):
+        for caps in (False, True):
             for part in self.parts:
-                for (term,) in part._db.execute(
-                        "SELECT term FROM forms WHERE form = ? AND caps = ?", (form, caps)):
-                    if term not in found:
-                        found.append(term)
+                term = part.term(form, caps)
+                if term is not None and term not in found:
+                    found.append(term)
         return found
 
     def forms_folding_to(self, folded: str) -> list[str]:
