@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from searchkit.analysis import STOPWORDS, iter_words
+from searchkit.analysis import STOPWORDS, form_spans, iter_words
 
 MAX_CHARS = 300
 
@@ -40,12 +40,15 @@ class Highlighter:
 
     def __init__(self, forms: dict[str, tuple[str, float]], prefixes=()):
         self.forms = forms
+        self.words = frozenset(forms)
         self.prefixes = tuple(p.lower() for p in prefixes if p)
 
     def find(self, text: str) -> list[tuple[int, int, str, float]]:
         """(start, end, term, weight) of every matching word in ``text``."""
         forms, prefixes = self.forms, self.prefixes
-        spans = spans_of(text)
+        # Without prefixes, only the query's forms are looked for: a long text
+        # (a 200,000-character part of a book) is not split into all its words.
+        spans = spans_of(text) if prefixes else form_spans(text, self.words)
         # Only the forms both sides have: a set intersection, not a loop over words.
         out = [(start, end, *forms[form]) for form in spans.keys() & forms.keys()
                for start, end in spans[form]]

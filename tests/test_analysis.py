@@ -251,3 +251,17 @@ def test_form_counts_in_a_real_text():
     counts = form_counts(text, forms)
     assert counts == _surface_counts(text, forms)
     assert counts["kazachstanu"] >= 3 and counts["żomart"] >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aąZŻ1 -\u2010_,.\nİ"), max_size=40),
+       st.sets(st.text(alphabet="aązż1-", min_size=1, max_size=4), max_size=4))
+def test_form_spans_are_where_iter_words_finds_the_forms(text, forms):
+    # Passages highlight these spans in the document's own text, capitals
+    # and all (İ lower-cases to two characters: offsets must not drift).
+    from searchkit.analysis import form_spans
+    expected = {}
+    for word, start, end in iter_words(text):
+        if word.lower() in forms:
+            expected.setdefault(word.lower(), []).append((start, end))
+    assert form_spans(text, frozenset(forms)) == expected
