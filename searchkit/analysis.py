@@ -25,8 +25,9 @@ from searchkit.lemmatizer import Lemmatizer, is_caps
 # into their parts (Kasym-Żomart -> kasym, żomart) unless a part has a digit:
 # model numbers and codes (F-16, COVID-19) only make sense whole.  Numbers
 # joined by hyphens (1994-1997) split too (see ``_split``).
-_WORD = re.compile(r"\w+(?:[-\u2010\u2011]\w+)*")
-_HYPHEN = re.compile(r"[-\u2010\u2011]")
+_HYPHENS = "-\u2010\u2011"
+_WORD = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*")
+_HYPHEN = re.compile(f"[{_HYPHENS}]")
 
 
 def _has_hyphen(text: str) -> bool:
@@ -73,9 +74,6 @@ def words_of(text: str) -> list[str]:
 
 
 _SLICE = 1 << 20
-
-
-_HYPHENS = "-\u2010\u2011"
 
 
 def form_spans(text: str, forms: frozenset[str]) -> dict[str, list[tuple[int, int]]]:
