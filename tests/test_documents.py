@@ -150,6 +150,8 @@ def test_jsonl_text_may_hold_unicode_line_separators(tmp_path):
     assert [(d.id, d.text, d.line) for d in docs] == [
         ("a", "jeden\u2028dwa\x85trzy", 1), ("b", "pięć", 2)]
     assert warnings == []
+    path.write_bytes('{"id": "a", "text": "raz"}\r{"id": "b", "text": "dwa"}\r'.encode())
+    assert [d.id for d in read_source(_source(path), lambda *a, **k: None)] == ["a", "b"]
 
 
 def test_empty_file_is_skipped(tmp_path):

@@ -15,8 +15,10 @@ def read(blob: Blob, ctx: Context) -> Iterator[Extracted]:
         ctx.warn(warning)
     # JSON Lines ends records at "\n" only: str.splitlines() would also break
     # at U+2028, U+0085 and other separators that JSON strings may hold raw
-    # (31 of Wikisource's paragraphs); a "\r" before "\n" is JSON whitespace.
-    for number, line in enumerate(text.split("\n"), 1):
+    # (31 of Wikisource's paragraphs); a "\r" before "\n" is JSON whitespace,
+    # and a file of old Mac line ends ("\r" alone, never raw inside a JSON
+    # string) is split at those.
+    for number, line in enumerate(text.split("\n" if "\n" in text else "\r"), 1):
         if not line.strip():
             continue
         where = f":{number}"
