@@ -86,7 +86,10 @@ def form_spans(text: str, forms: frozenset[str]) -> dict[str, list[tuple[int, in
     lower-casing it."""
     low = text.lower()
     spans: dict[str, list[tuple[int, int]]] = {}
-    if len(low) != len(text):  # a letter whose lower case is longer (İ): offsets would drift
+    # Word by word where lower-casing the whole text differs from lower-casing
+    # each word: a letter whose lower case is longer (İ) would shift offsets,
+    # and a capital sigma lower-cases by what follows it (ΟΔΟΣ.Α: σ, ΟΔΟΣ: ς).
+    if len(low) != len(text) or "Σ" in text:
         for word, start, end in iter_words(text):
             word = word.lower()
             if word in forms:
@@ -95,7 +98,7 @@ def form_spans(text: str, forms: frozenset[str]) -> dict[str, list[tuple[int, in
     size = len(low)
     seen = set()  # where the words examined start
     for form in forms:
-        at = low.find(form)
+        at = low.find(form) if form else -1
         while at >= 0:
             end = at + len(form)
             if not (at and _in_word(low[at - 1])) and not (end < size and _in_word(low[end])):

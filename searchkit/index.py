@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 # updates need (documents, manifest, lock, writer) is imported inside them.
 
 # 2: document formats (type, author, pages fields; the manifest's types and
-# scanned pages); 3: the manifest stores paths relative to its base folder
-FORMAT = "3"
+# scanned pages); 3: the manifest stores paths relative to its base folder;
+# 4: word forms not indexed, ``titled`` stored
+FORMAT = "4"
 INDEX_NAME = "MAIN"
 STEMMER_FILE = "stempel-polimorf.bin"
 
@@ -71,6 +72,9 @@ def make_schema():
         # Indexes made before hold them; they are not read.
         exact=fields.TEXT(analyzer=analysis.surface_analyzer(), phrase=False),
         text=fields.STORED,
+        # True where ``body`` is the title, a line break and ``text`` (_add):
+        # the query's forms are counted in what ``body`` indexed.
+        titled=fields.STORED,
     )
 
 
@@ -470,7 +474,10 @@ def _write(folder: str, stage, to_index: Iterable[Document], *, procs: int | Non
     from searchkit.writer import Builder, add_segments, worker_safety
 
     try:
-        ix = whoosh_index.open_dir(folder, INDEX_NAME) if is_index(folder) else None
+        # A fresh build commits this version's schema: an index made by an
+        # older one may lack a field (``titled``) that documents now have.
+        ix = (whoosh_index.open_dir(folder, INDEX_NAME, schema=make_schema() if fresh else None)
+              if is_index(folder) else None)
     except Exception:
         if not fresh:
             raise damaged(folder) from None
@@ -522,14 +529,14 @@ def _add(builder, doc: Document) -> None:
         # The title counts as part of the text (measured: better than a
         # separate field alone), once per document -- unless it is the
         # text's own first line.
-        indexed = (f"{doc.title}\n{part}" if number == 0 and not doc.title_in_text
-                   else part)
+        titled = number == 0 and not doc.title_in_text and bool(doc.title)
+        indexed = f"{doc.title}\n{part}" if titled else part
         page, pages = _part_pages(doc.pages, offset, len(part), number == len(parts) - 1)
         builder.add(dict(
             id=doc.id, more="1" if number else None, part=number, offset=offset,
             path=doc.path, date=doc.date, title=doc.title, type=doc.type,
             author=doc.author, page=page, pages=pages,
-            body=indexed, text=part))
+            body=indexed, text=part, titled=titled or None))
 
 
 def document_count(folder: str) -> int:

@@ -83,10 +83,10 @@ class Lexicon:
             (folded, folded))
         return [form for (form,) in rows]
 
-    def forms_within(self, word: str, maxdist: int, prefix: int) -> list[str]:
+    def forms_within(self, word: str, maxdist: int, prefix: int) -> dict[str, int]:
         """Forms of the index within ``maxdist`` edits of ``word`` (Damerau-
         Levenshtein, as Whoosh's corrector measures) that share its first
-        ``prefix`` letters."""
+        ``prefix`` letters -> their distance."""
         from whoosh.support.levenshtein import distance
 
         start = word[:prefix]
@@ -94,8 +94,13 @@ class Lexicon:
             "SELECT DISTINCT form FROM forms WHERE form >= ? AND form < ? "
             "AND length(form) BETWEEN ? AND ?",
             (start, start + "\U0010ffff", len(word) - maxdist, len(word) + maxdist))
-        return [form for (form,) in rows
-                if form != word and distance(form, word, limit=maxdist) <= maxdist]
+        found = {}
+        for (form,) in rows:
+            if form != word:
+                edits = distance(form, word, limit=maxdist)
+                if edits <= maxdist:
+                    found[form] = edits
+        return found
 
     def forms_of_terms(self, terms: Iterable[str]) -> dict[str, str]:
         """form -> term, for every form whose term is one of ``terms``."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from searchkit.analysis import STOPWORDS, form_spans, iter_words
 
 MAX_CHARS = 300
+FIND_MAX_FORMS = 64  # see Highlighter.find
 
 # Where a sentence may end: after . ! ? … (and closing quotes) followed by space,
 # or at a line break.  A lower-case letter after the dot means an abbreviation
@@ -47,8 +48,13 @@ class Highlighter:
         """(start, end, term, weight) of every matching word in ``text``."""
         forms, prefixes = self.forms, self.prefixes
         # Without prefixes, only the query's forms are looked for: a long text
-        # (a 200,000-character part of a book) is not split into all its words.
-        spans = spans_of(text) if prefixes else form_spans(text, self.words)
+        # (a 200,000-character part of a book) is not split into all its words
+        # -- unless there are so many forms that one pass over the words costs
+        # less than a search for each (about 60 forms on such a part).
+        if prefixes or len(self.words) > FIND_MAX_FORMS:
+            spans = spans_of(text)
+        else:
+            spans = form_spans(text, self.words)
         # Only the forms both sides have: a set intersection, not a loop over words.
         out = [(start, end, *forms[form]) for form in spans.keys() & forms.keys()
                for start, end in spans[form]]

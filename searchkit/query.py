@@ -135,12 +135,22 @@ class QueryBuilder:
 
     def _with_lemmas(self, node):
         # The parser makes plain terms of the forms: their lemmas are the terms
-        # ``body`` gives the lower-cased form (a plain query's come from the
-        # word as typed: ``_word``).
+        # ``body`` gives the lower-cased form -- for a form of the index, the
+        # terms the index gave it (the lexicon's), whatever its capitals.
         if type(node) is query.Term and node.fieldname == FORMS:
             lemmas = tuple(self.schema["body"].process_text(node.text, mode="query"))
             return FormTerm(node.text, lemmas, node.boost)
         return node
+
+    def _forms(self, alternative: str, lemmas: tuple, boost: float) -> list:
+        """The forms of ``alternative``, each with the lemmas of its own word
+        (Kasym-Żomart: kasym with Kasym's, żomart with Żomart's)."""
+        body, forms = self.schema["body"], self.schema[FORMS]
+        terms = []
+        for word, _, _ in iter_words(alternative):
+            own = lemmas if word == alternative else tuple(body.process_text(word, mode="query"))
+            terms += [FormTerm(t, own, boost) for t in forms.process_text(word, mode="query")]
+        return terms
 
     def plain(self, text: str):
         """Plain words, as the parser would combine them: each word in every
@@ -162,8 +172,7 @@ class QueryBuilder:
             lemmas = tuple(self.schema["body"].process_text(alternative, mode="query"))
             for fieldname, boost in self.boosts.items():
                 if fieldname == FORMS:
-                    texts = self.schema[fieldname].process_text(alternative, mode="query")
-                    terms = [FormTerm(t, lemmas, boost) for t in texts]
+                    terms = self._forms(alternative, lemmas, boost)
                 else:
                     texts = (lemmas if fieldname == "body"
                              else self.schema[fieldname].process_text(alternative, mode="query"))

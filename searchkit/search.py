@@ -42,6 +42,10 @@ from searchkit.query import (FoldExpander, FormTerm, QueryBuilder, flat_terms, i
 from searchkit.topk import Estimate, Ranker, estimate
 
 
+def lucene_idf(n: int, total: int) -> float:
+    return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
 class LuceneBM25(scoring.BM25F):
     """BM25 with the IDF Lucene and Elasticsearch use, log(1 + (N - n + .5) / (n + .5)).
     Whoosh's own, log(N / (n + 1)) + 1, lets words found in most documents
@@ -60,9 +64,7 @@ class LuceneBM25(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        total = parent.doc_count_all()
-        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+        return lucene_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
 
     def scorer(self, searcher, fieldname, text, qf=1):
         delta = self.lower_bounds.get(fieldname)
@@ -99,10 +101,13 @@ def form_frequency(lexicon, doc_frequency):
     return frequency
 
 
-def likeliest(candidates, frequency) -> str | None:
-    """The commonest of ``candidates`` (ties: the greater word), as Whoosh's
-    ReaderCorrector ranks the words within its reach."""
-    return max(candidates, key=lambda form: (frequency(form), form), default=None)
+def likeliest(candidates: dict[str, int], frequency) -> str | None:
+    """The closest of ``candidates`` (form -> edit distance), then the
+    commonest (ties: the greater word).  Whoosh's corrector ranked by
+    frequency alone, which, now that a form's frequency is its lemma's, would
+    pick among a lemma's forms by the alphabet (kotaa -> koty, not kota)."""
+    return max(candidates, key=lambda form: (-candidates[form], frequency(form), form),
+               default=None)
 
 
 # Proximity (README "Relevance"): the best PROXIMITY_DEPTH documents of a query
@@ -561,10 +566,13 @@ class Searcher:
         than half the postings of an index."""
         k1 = WEIGHTING.K1
         idfs = {}
+        documents = self._documents()
         for form in forms:
-            known = [lemma for lemma in form.lemmas if self._frequency("body", lemma)]
-            if known:
-                idfs[form.text] = max(self._searcher.idf("body", lemma) for lemma in known)
+            # The whole index's frequencies (a shard may lack the lemma and
+            # still hold the form: Kasym in Kasym-Żomart, whose lemmas differ).
+            found = [n for n in (self._frequency("body", lemma) for lemma in form.lemmas) if n]
+            if found:
+                idfs[form.text] = lucene_idf(min(found), documents)
         if not idfs:
             return []
         words = frozenset(idfs)
@@ -584,13 +592,12 @@ class Searcher:
         return found
 
     def _indexed_text(self, docnum: int) -> str:
-        """A document's text as ``body`` indexed it: its first part has the
-        title in front, unless the text starts with it (index._add)."""
+        """A document's text as ``body`` indexed it: with the title in front
+        where index._add put it there."""
         stored = self._searcher.stored_fields(docnum)
-        text, title = stored.get("text", ""), stored.get("title") or ""
-        if title and not stored.get("part") and not text.lstrip().startswith(title):
-            return f"{title}\n{text}"
-        return text
+        if stored.get("titled"):
+            return f"{stored.get('title', '')}\n{stored.get('text', '')}"
+        return stored.get("text", "")
 
     def _positions(self, word: str, docs) -> dict:
         """{doc: positions of ``word`` in its text} for those of ``docs`` that have it."""
@@ -665,13 +672,18 @@ class Searcher:
         return None
 
     def _closest(self, word: str) -> str | None:
-        frequency = form_frequency(self.lexicon, self._searcher.doc_frequency)
         same_letters = self.lexicon.forms_folding_to(fold(word))
-        if same_letters:
-            return max(same_letters, key=frequency)
-        if len(word) < 4:
+        if same_letters:  # only the diacritics missing: no edit at all
+            candidates = dict.fromkeys(same_letters, 0)
+        elif len(word) < 4:
             return None  # too short to tell a typo from another word
-        return likeliest(self.lexicon.forms_within(word, MAXDIST, PREFIX), frequency)
+        else:
+            candidates = self.lexicon.forms_within(word, MAXDIST, PREFIX)
+        prefetch = getattr(self._searcher, "known", None)
+        if prefetch is not None:  # a sharded index: every frequency in one round trip
+            prefetch([("body", self._searcher.schema["body"].to_bytes(term))
+                      for form in candidates for term in self.lexicon.terms_of(form)])
+        return likeliest(candidates, form_frequency(self.lexicon, self._searcher.doc_frequency))
 
     # ---------------------------------------------------------------- documents
 

@@ -265,3 +265,9 @@ def test_form_spans_are_where_iter_words_finds_the_forms(text, forms):
         if word.lower() in forms:
             expected.setdefault(word.lower(), []).append((start, end))
     assert form_spans(text, frozenset(forms)) == expected
+
+
+def test_form_spans_of_greek_capitals_and_of_nothing():
+    from searchkit.analysis import form_spans
+    assert form_spans("ΟΔΟΣ.Α", frozenset({"οδος", "οδοσ"})) == {"οδος": [(0, 4)]}
+    assert form_spans("abc abc", frozenset({""})) == {}

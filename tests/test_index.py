@@ -140,6 +140,28 @@ def test_an_index_with_the_older_manifest_layout_asks_for_a_rebuild(tmp_path, do
     assert (s.added, s.updated, s.unchanged) == (0, 0, 3)
 
 
+def test_a_rebuild_takes_this_version_s_schema(tmp_path, docs, monkeypatch):
+    # An index made before the ``titled`` field existed: its rebuild must not
+    # add documents under the old schema (KeyError: No field named 'titled').
+    from searchkit import index as index_module
+    ix = tmp_path / "ix"
+    current = index_module.make_schema
+
+    def older():
+        schema = current()
+        schema.remove("titled")
+        return schema
+
+    monkeypatch.setattr(index_module, "make_schema", older)
+    with pytest.raises(Exception):
+        index(ix, [docs])  # this version's documents do not fit the older schema
+    monkeypatch.setattr(index_module, "make_schema", current)
+    index(ix, [docs], rebuild=True)
+    assert ids(ix) == ["a.txt", "b.txt", "sub/c.md"]
+    with Searcher(str(ix)) as s:
+        assert "titled" in s._searcher.schema
+
+
 def test_jsonl_lines_update_individually(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_text('{"id": "1", "title": "Jeden", "text": "pierwszy tekst"}\n'

@@ -260,3 +260,13 @@ def test_ties_at_the_cut_rank_by_id_however_many(make_index):
         hits = s.search("Kazachstan protest", limit=10, passages=0).hits
     assert [h.id for h in hits] == ["best.txt"] + [f"j{n:02}" for n in range(9)]
     assert len({h.score for h in hits[1:]}) == 1 and hits[0].score > hits[1].score
+
+
+def test_did_you_mean_prefers_the_closest_form_of_a_word(make_index):
+    # Every form of a lemma counts its lemma's documents: the edit distance
+    # decides between them (kotaa is one edit from kota, two from koty).
+    index = make_index({"a.txt": "Kot\n\nWidziałem kota i kota, i jeszcze kota.",
+                        "b.txt": "Koty\n\nKoty śpią."})
+    with Searcher(index) as s:
+        assert s.search("kotaa").suggestion == "kota"
+        assert s.search("zolnierze").suggestion is None  # nothing near it here

@@ -121,6 +121,39 @@ def test_sharded_ranks_as_one_index(plain, sharded):
     assert all(n > 50 for n in describe(sharded)["shards"].values())
 
 
+def test_a_form_whose_lemma_a_shard_lacks_ranks_as_in_one_index(tmp_path):
+    # "Kasym" alone has another lemma than in "Kasym-Żomart"; the form kasym
+    # is weighed by the whole index's frequency of its lemma, which a shard
+    # without that lemma must not take for 0.
+    from searchkit.search import Searcher
+    from searchkit.shards.layout import shard_of
+    from searchkit.shards.search import ShardedSearcher
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    names: dict[int, list[str]] = {0: [], 1: [], 2: []}
+    i = 0
+    while min(map(len, names.values())) < 4:
+        name = f"doc{i:03d}.txt"
+        names[shard_of(name, 3)].append(name)
+        i += 1
+    for name in names[0][:4]:
+        (docs / name).write_text("Prezydent Kasym-Żomart Tokajew przemawiał w stolicy długo.\n",
+                                 encoding="utf-8")
+    for shard in (1, 2):
+        for j, name in enumerate(names[shard][:4]):
+            (docs / name).write_text("Kasym Tokajew" + " i prezydent" * j + " mówił.\n",
+                                     encoding="utf-8")
+    for folder, extra in ((tmp_path / "one", ()), (tmp_path / "many", ("--shards", 3))):
+        assert sk("index", docs, "--index", folder, *extra).returncode == 0
+    queries = ["Kasym-Żomart", "Kasym", "Kasym-Żomart Kasym", "Kasym Kasym-Żomart"]
+    with Searcher(str(tmp_path / "one")) as one, ShardedSearcher(str(tmp_path / "many")) as many:
+        assert answers(many, queries) == answers(one, queries)
+        # and the order of the words does not change a score
+        assert ([h.score for h in one.search(queries[2]).hits]
+                == [h.score for h in one.search(queries[3]).hits])
+
+
 def test_ties_rank_by_id_in_both(plain, sharded):
     from searchkit.search import Searcher
 

@@ -157,9 +157,11 @@ class _UnionLexicon:
     def forms_folding_to(self, folded: str) -> list[str]:
         return sorted({form for part in self.parts for form in part.forms_folding_to(folded)})
 
-    def forms_within(self, word: str, maxdist: int, prefix: int) -> list[str]:
-        return sorted({form for part in self.parts
-                       for form in part.forms_within(word, maxdist, prefix)})
+    def forms_within(self, word: str, maxdist: int, prefix: int) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for part in self.parts:
+            found.update(part.forms_within(word, maxdist, prefix))
+        return found
 
     def forms_of_terms(self, terms) -> dict[str, str]:
         terms = set(terms)
