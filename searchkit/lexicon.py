@@ -148,4 +148,3 @@ class Lexicon:
         """Rewrite the file without the free space that inserts in no order
         leave in its pages (10% of it after a build)."""
         self._db.execute("VACUUM")
-

@@ -566,13 +566,10 @@ class Searcher:
         than half the postings of an index."""
         k1 = WEIGHTING.K1
         idfs = {}
-        documents = self._documents()
         for form in forms:
-            # The whole index's frequencies (a shard may lack the lemma and
-            # still hold the form: Kasym in Kasym-Żomart, whose lemmas differ).
-            found = [n for n in (self._frequency("body", lemma) for lemma in form.lemmas) if n]
-            if found:
-                idfs[form.text] = lucene_idf(min(found), documents)
+            idf = self._form_idf(form.lemmas)
+            if idf is not None:
+                idfs[form.text] = idf
         if not idfs:
             return []
         words = frozenset(idfs)
@@ -590,6 +587,13 @@ class Searcher:
                     scores[doc] = idf * tf * (k1 + 1) / (tf + norm)
             found.append((form.boost, scores))
         return found
+
+    def _form_idf(self, lemmas) -> float | None:
+        """A word form's IDF: its rarest lemma's in the whole index (a shard
+        may lack the lemma and still hold the form: Kasym in Kasym-Żomart,
+        whose lemmas differ), None if the index has none of them."""
+        found = [n for n in (self._frequency("body", lemma) for lemma in lemmas) if n]
+        return lucene_idf(min(found), self._documents()) if found else None
 
     def _indexed_text(self, docnum: int) -> str:
         """A document's text as ``body`` indexed it: with the title in front
@@ -638,8 +642,7 @@ class Searcher:
         forms = {form: (term, weights[term])
                  for form, term in self.lexicon.forms_of_terms(lemma_terms).items()}
         for form, lemmas in own_forms:
-            weight = max((self._searcher.idf("body", t) for t in lemmas), default=0.0)
-            forms.setdefault(form, (form, weight))
+            forms.setdefault(form, (form, self._form_idf(lemmas) or 0.0))
         return Highlighter(forms, prefixes)
 
     @_reading

@@ -358,6 +358,10 @@ class ShardedSearcher:
     # ------------------------------------------ borrowed from search.Searcher
 
     _highlighter = Searcher._highlighter
+    # the whole index's frequencies, through the view of the shards' sums
+    _form_idf = Searcher._form_idf
+    _frequency = Searcher._frequency
+    _documents = Searcher._documents
     highlight = Searcher.highlight
     suggest = Searcher.suggest
     # over the union of the shards' lexicons, with the whole index's frequencies
