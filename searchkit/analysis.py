@@ -6,7 +6,10 @@ query parser always run the same pipeline::
     PolishTokenizer() | LowercaseFilter() | StopFilter(STOPWORDS) | LemmaFilter()
 
 ``polish_analyzer()`` turns words into terms (lemma, stem, or the word itself:
-see ``lemmatizer``); ``surface_analyzer()`` keeps the lower-cased word forms,
+see ``lemmatizer``), and gives a word written as a name -- with a capital,
+inside a sentence or anywhere when it can only be a name -- its name term too,
+at the same position (``lemmatizer.name``); ``surface_analyzer()`` keeps the
+lower-cased word forms,
 the query's own forms, which reward the documents that use them (``form_counts``).
 """
 
@@ -19,7 +22,7 @@ from typing import Iterable, Iterator
 
 from whoosh.analysis import Filter, LowercaseFilter, StopFilter, Token, Tokenizer
 
-from searchkit.lemmatizer import Lemmatizer, is_caps
+from searchkit.lemmatizer import MIN_NAME_LENGTH, Lemmatizer, is_caps
 
 # A word: letters/digits, possibly joined by hyphens.  Hyphenated words split
 # into their parts (Kasym-Żomart -> kasym, żomart) unless a part has a digit:
@@ -43,6 +46,66 @@ def _split(word: str) -> bool:
     if not any(ch.isdigit() for ch in word):
         return True
     return all(part.isdigit() for part in _HYPHEN.split(word))
+
+
+# What ends a sentence, for the capitals that mean a name: a capital after one
+# of these says nothing (Wielka, Idę starting a sentence are the words).
+SENTENCE_ENDS = ".!?…:;\n"
+_WORD_OR_END = re.compile(rf"\w+(?:[{_HYPHENS}]\w+)*|[{SENTENCE_ENDS}]")
+_END_IN = re.compile(f"[{SENTENCE_ENDS}]")
+# A full stop after these does not end the sentence: titles and kinds of place
+# (gen. Syrski, św. Jana, ul. Piotrkowska, im. Kościuszki); nor after an
+# initial (J. Kowalski).
+ABBREVIATIONS = frozenset(
+    "św bł ks bp abp kard o gen płk ppłk mjr kpt por ppor sierż kpr szer adm prof dr doc hab "
+    "inż mgr lek red hr p pp im ul al pl os gm pow woj tzw".split())
+
+
+def is_capitalised(word: str) -> bool:
+    """Written with a capital, as a name is (Tokajew, Koronowa, McDonald), not
+    in ALL-CAPS (NATO) nor with a digit (F16); MIN_NAME_LENGTH letters or more."""
+    return (word[:1].isupper() and len(word) >= MIN_NAME_LENGTH and not is_caps(word)
+            and not any(ch.isdigit() for ch in word))
+
+
+def _abbreviation(word: str) -> bool:
+    return word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def ends_sentence(ends: str, previous: str | None) -> bool:
+    """Do the sentence ends ``ends`` (the SENTENCE_ENDS between two words, in
+    order) after the word ``previous`` end a sentence?"""
+    return bool(ends) and not (ends == "." and previous is not None and _abbreviation(previous))
+
+
+def starts_sentence(text: str, start: int) -> bool:
+    """Does the word at ``start`` of ``text`` start a sentence, as the
+    tokenizer marks it (``PolishTokenizer``: the sentence ends since the word
+    before it)?"""
+    gap = start
+    while gap and not _in_word(text[gap - 1]):
+        gap -= 1
+    if not gap:
+        return True
+    before = gap
+    while before and _in_word(text[before - 1]):
+        before -= 1
+    return ends_sentence("".join(_END_IN.findall(text, gap, start)), text[before:gap])
+
+
+def words_and_ends(text: str) -> list[str]:
+    """``words_of(text)`` with the sentence ends between the words (each one
+    character of SENTENCE_ENDS, a token of its own): where a capital means a name."""
+    found = _WORD_OR_END.findall(text)
+    if not _has_hyphen(text):
+        return found
+    tokens: list[str] = []
+    for word in found:
+        if _split(word):
+            tokens.extend(_HYPHEN.split(word))
+        else:
+            tokens.append(word)
+    return tokens
 
 
 def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
@@ -209,7 +272,9 @@ def diacritic_variants(word: str, limit: int = 1024) -> list[str]:
 
 
 class PolishTokenizer(Tokenizer):
-    """Splits text with ``iter_words``; marks ALL-CAPS tokens (``token.caps``)."""
+    """Splits text with ``iter_words``; marks ALL-CAPS tokens (``token.caps``),
+    those written with a capital (``token.capital``, ``is_capitalised``) and
+    whether a token starts a sentence (``token.start``; ``ends_sentence``)."""
 
     # A query word goes through several fields' analyzers in a row (body,
     # title, its forms): the words of the last text are kept, so it is split once.
@@ -226,9 +291,14 @@ class PolishTokenizer(Tokenizer):
         else:
             words = list(iter_words(value))
             PolishTokenizer._last = (value, words)
-        for pos, (word, start, end) in enumerate(words, start_pos):
+        previous, end = None, 0
+        for pos, (word, start, stop) in enumerate(words, start_pos):
             t.text = word
             t.caps = is_caps(word)
+            t.capital = is_capitalised(word)
+            if t.capital:
+                t.start = previous is None or ends_sentence(
+                    "".join(_END_IN.findall(value, end, start)), previous)
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
@@ -237,7 +307,8 @@ class PolishTokenizer(Tokenizer):
                 t.pos = pos
             if chars:
                 t.startchar = start_char + start
-                t.endchar = start_char + end
+                t.endchar = start_char + stop
+            previous, end = word, stop
             yield t
 
 
@@ -267,13 +338,24 @@ class LemmaFilter(Filter):
         for t in tokens:
             if "*" in t.text or "?" in t.text:
                 yield t  # a wildcard pattern matches terms as they are
+            elif t.mode == "query" and t.chars:
+                # A phrase (Whoosh's PhraseNode asks for characters): one term
+                # a position, the word's own; the phrase says which it is.
+                t.text = lemmatizer.query_terms(t.text, t.caps)[0]
+                yield t
             elif t.mode == "query":
-                for term in lemmatizer.query_terms(t.text, t.caps):
+                for term in lemmatizer.query_terms(t.text, t.caps, t.capital):
                     t.text = term
                     yield t
             else:
-                t.text = lemmatizer.term(t.text, t.caps)
+                form = t.text
+                t.text = lemmatizer.term(form, t.caps)
                 yield t
+                if t.capital:
+                    name, anywhere = lemmatizer.name(form)
+                    if anywhere or not t.start:
+                        t.text = name
+                        yield t
 
 
 def polish_analyzer():

@@ -24,6 +24,13 @@ A word becomes one term:
    typed.  pystempel's polimorf table is the fallback when no rule applies
    (to words of 5 letters or more).
 
+A word written with a capital inside a sentence (or starting one, when it can
+only be a name) gets a second term beside its own, its *name term* (``name``):
+the name's key, capitalised (Tokajewem -> ``Tokajew``, Markiem -> ``Marek``).
+Terms are otherwise always lower case, so names have a term space of their
+own: a name typed with a capital asks for the name, not for a word that
+shares its term (``query_terms``).
+
 The heavy parts (Morfeusz's dictionary, the stemming table) load lazily, the
 first time a word is not found in ``cache`` -- which the indexer pre-fills with
 the corpus vocabulary, and which at search time is backed by the index's lexicon.
@@ -47,7 +54,11 @@ STEMMER_TABLE = "polimorf"
 
 # Bump when compute() would give any word another term: an index's terms (and
 # its lexicon, which caches them) are only valid for the rules that made them.
-RULES_VERSION = 7
+RULES_VERSION = 8
+
+# A capitalised word this short gets no name term (Ul, Al, Dr: abbreviations
+# more than names).
+MIN_NAME_LENGTH = 3
 
 
 # Gerunds duplicate their verb's lexeme; depreciative forms are a register.
@@ -70,6 +81,13 @@ class Lemmatizer:
     def __init__(self, stemmer_path: str | None = None):
         # (form, caps) -> term
         self.cache: dict[tuple[str, bool], str] = {}
+        # form -> (name term, a name wherever written with a capital?)
+        self.names: dict[str, tuple[str, bool]] = {}
+        # form -> is it a dictionary word, for the forms ``compute`` looked up
+        # (a name term would otherwise ask Morfeusz a second time).
+        self._known: dict[str, bool] = {}
+        # At search time: a term's document frequency in ``body`` (``query_terms``).
+        self.frequency = None
         self._stemmer_path = stemmer_path
         # At search time: the index's lexicon (see ``query_terms``).
         self.lexicon = None
@@ -120,20 +138,83 @@ class Lemmatizer:
             term = self.cache[key] = self.compute(form, caps)
         return term
 
-    def query_terms(self, form: str, caps: bool = False) -> list[str]:
+    def name(self, form: str) -> tuple[str, bool]:
+        """The name term of ``form`` (lower-cased; written with a capital in a
+        document), and whether the word is a name wherever it is written with
+        a capital, a sentence's start included: when the dictionary lacks it
+        (Tokajewem) or knows it only as a name (Władysław, Krakowie); not a
+        word it also knows as another (Marek, Wojna, Koronowa).
+
+        The key: for a word the dictionary lacks, its term (the rules' guess);
+        for one it knows as a name, that name's lemma (its term when that is
+        one: Marka is Marek's, not the brand's); for one it
+        knows only as another word, the rules' guess, so that a name it lacks
+        meets its other forms among the names (Koronowa, the adjective
+        koronowy, meets Koronowem when SGJP lacks Koronowo)."""
+        found = self.names.get(form)
+        if found is None:
+            term = self.term(form)
+            known = self._known.get(form)
+            if known is None:
+                known = self.known(form)
+            key, anywhere = term, not known
+            if known:
+                # Morfeusz reads a capitalised word's name readings, which the
+                # lower-cased word's analysis leaves out (marek: only common).
+                lemmas = self.lemmas(form[:1].upper() + form[1:])
+                proper = [lemma for lemma in lemmas if lemma[:1].isupper()]
+                if proper:
+                    # The word's own term where it is one of them: it is
+                    # chosen alike for a lexeme's forms (Markiem is Marek's,
+                    # not the first name reading, Marco).
+                    named = {lemma.lower() for lemma in proper}
+                    key = term if term in named else min(named)
+                    anywhere = len(proper) == len(lemmas)
+                elif len(form) >= MIN_GUESS_LENGTH:
+                    key = self.guess(form) or term
+            if len(self.names) >= 400_000:
+                self.names.clear()
+            found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
+        return found
+
+    def query_terms(self, form: str, caps: bool = False, capital: bool = False) -> list[str]:
         """Terms to look up for a query word: those the index gave this form, if
-        it has seen it (in any capitalisation), else the computed one."""
-        if self.lexicon is not None:
-            terms = self.lexicon.terms_of(form)
-            if terms:
-                return terms
-        return [self.term(form, caps)]
+        it has seen it (in any capitalisation), else the computed one; and its
+        name term where the word is a name (``_name_query``)."""
+        lexicon = self.lexicon
+        seen = lexicon.terms_of(form) if lexicon is not None else []
+        terms = seen or [self.term(form, caps)]
+        if caps or self.frequency is None or len(form) < MIN_NAME_LENGTH \
+                or any(ch.isdigit() for ch in form):
+            return terms
+        # A form of the index has a name term only if it was written as a
+        # name there (no dictionary to load); another is analysed as a
+        # document's word would be.
+        name = lexicon.name_of(form) if seen else self.name(form)
+        return self._name_query(terms, name, capital) if name else terms
+
+    def _name_query(self, terms: list[str], name: tuple[str, bool], capital: bool) -> list[str]:
+        """A word that is a name wherever written with a capital (``name``:
+        the dictionary lacks it, or knows it only as a name) and typed with
+        one is searched as that name: its name term only, so not a lower-case
+        word that shares its term (Pociej, poco); in lower case, its terms
+        and its name term (its forms the dictionary knows as other words:
+        Koronowa).  A word the dictionary also knows as another word (Marek,
+        Wojna) is that word, typed as it may be: a capital at the start of a
+        query says nothing."""
+        term, anywhere = name
+        if not anywhere or not self.frequency(term):
+            return terms
+        return [term] if capital else terms + [term]
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""
         if any(ch.isdigit() for ch in form):
             return form
         lemmas = self.lemmas(form)
+        if len(self._known) >= 400_000:
+            self._known.clear()
+        self._known[form] = bool(lemmas)
         if lemmas:
             lemmas = self.lexeme_lemmas(lemmas, self._readings(form))
             if caps:

@@ -6,6 +6,7 @@ questions a search asks about words, without loading any dictionary:
 * which term(s) did the index give this form?  (query analysis)
 * which forms fold to these letters?  (``zolnierze`` -> ``żołnierze``)
 * which forms share these terms?  (highlighting every inflected form)
+* which name term did a form written with a capital get?  (``name_of``)
 
 A form's term is a pure function of the form, so the lexicon only ever grows:
 an entry for a form no document uses any more is harmless, and a form missing
@@ -25,6 +26,12 @@ from searchkit.analysis import fold
 # half of the forms have no diacritics and a fifth are their own term (84k
 # Wikisource paragraphs: 23 MB -> 16 MB with the VACUUM after a build).
 # Lexicons made before hold them; every query reads both.
+# ``caps``: 0 the form's term, 1 its term when written in ALL-CAPS, and a
+# form written with a capital has a row for its name term (lemmatizer.name):
+# NAME_ANYWHERE when it is a name wherever written so, NAME_INSIDE when only
+# inside a sentence.
+NAME_ANYWHERE, NAME_INSIDE = 2, 3
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS forms (
     form TEXT NOT NULL,
@@ -66,9 +73,17 @@ class Lexicon:
 
     def terms_of(self, form: str) -> list[str]:
         rows = self._db.execute(
-            "SELECT DISTINCT COALESCE(term, form) FROM forms WHERE form = ? ORDER BY caps",
-            (form,))
+            "SELECT DISTINCT COALESCE(term, form) FROM forms WHERE form = ? AND caps < 2 "
+            "ORDER BY caps", (form,))
         return [term for (term,) in rows]
+
+    def name_of(self, form: str) -> tuple[str, bool] | None:
+        """The name term the index gave ``form`` written with a capital, and
+        whether it is a name wherever so written (lemmatizer.name); None if no
+        document wrote it so."""
+        row = self._db.execute("SELECT term, caps FROM forms WHERE form = ? AND caps >= 2",
+                               (form,)).fetchone()
+        return (row[0], row[1] == NAME_ANYWHERE) if row else None
 
     def term(self, form: str, caps: bool) -> str | None:
         """The term the index gave ``form`` (written in capitals or not), if any."""
@@ -102,8 +117,9 @@ class Lexicon:
                     found[form] = edits
         return found
 
-    def forms_of_terms(self, terms: Iterable[str]) -> dict[str, str]:
-        """form -> term, for every form whose term is one of ``terms``."""
+    def forms_of_terms(self, terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """form -> its terms among ``terms`` (sorted), for every form that has
+        one (a form written as a name has its term and its name term)."""
         terms = set(terms)
         cache = self._forms_of
         if len(cache) > 100_000:  # bounded, for endless batches
@@ -119,23 +135,26 @@ class Lexicon:
                     f"SELECT form, form FROM forms WHERE form IN ({marks}) AND term IS NULL",
                     chunk * 2):
                 cache[term][form] = term
-        out: dict[str, str] = {}
-        for term in terms:
-            out.update(cache[term])
+        out: dict[str, tuple[str, ...]] = {}
+        for term in sorted(terms):
+            for form in cache[term]:
+                out[form] = out.get(form, ()) + (term,)
         return out
 
-    def entries(self) -> dict[tuple[str, bool], str]:
-        """Everything, as the lemmatizer's cache: (form, caps) -> term."""
-        return {(form, bool(caps)): term
+    def entries(self) -> dict[tuple[str, int], str]:
+        """Everything: (form, caps) -> term (caps as in the table)."""
+        return {(form, caps): term
                 for form, caps, term in self._db.execute(
                     "SELECT form, caps, COALESCE(term, form) FROM forms")}
 
     # ---------------------------------------------------------------- writing
 
-    def add(self, entries: dict[tuple[str, bool], str]) -> None:
+    def add(self, entries: dict[tuple[str, int], str]) -> None:
+        """Store (form, caps) -> term; caps as in the table (a bool for 0/1)."""
         def rows():
             for (form, caps), term in entries.items():
-                folded = fold(form)
+                # A name row's form has its own row (caps 0) to fold by.
+                folded = form if caps >= 2 else fold(form)
                 yield (form, int(caps), None if term == form else term,
                        None if folded == form else folded)
 

@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from searchkit.analysis import STOPWORDS, form_spans, iter_words
+from searchkit.analysis import STOPWORDS, form_spans, is_capitalised, iter_words, starts_sentence
 
 MAX_CHARS = 300
 FIND_MAX_FORMS = 64  # see Highlighter.find
@@ -36,13 +36,18 @@ class Highlighter:
     """Finds the words of a text that a query matches.
 
     ``forms`` maps a lower-cased word form to (the query term it matches, its
-    weight); ``prefixes`` come from wildcard queries (``kazach*``).
+    weight); ``prefixes`` come from wildcard queries (``kazach*``).  A form in
+    ``names`` matches only where it is written as a name (its name term is
+    the one it matches: lemmatizer.name), capitalised inside a sentence, or
+    anywhere when ``names[form]`` (the dictionary lacks the word).
     """
 
-    def __init__(self, forms: dict[str, tuple[str, float]], prefixes=()):
+    def __init__(self, forms: dict[str, tuple[str, float]], prefixes=(),
+                 names: dict[str, bool] | None = None):
         self.forms = forms
         self.words = frozenset(forms)
         self.prefixes = tuple(p.lower() for p in prefixes if p)
+        self.names = names or {}
 
     def find(self, text: str) -> list[tuple[int, int, str, float]]:
         """(start, end, term, weight) of every matching word in ``text``."""
@@ -58,12 +63,21 @@ class Highlighter:
         # Only the forms both sides have: a set intersection, not a loop over words.
         out = [(start, end, *forms[form]) for form in spans.keys() & forms.keys()
                for start, end in spans[form]]
+        if self.names:
+            names = self.names
+            out = [hit for hit in out if text[hit[0]:hit[1]].lower() not in names
+                   or _as_name(text, hit[0], hit[1], names[text[hit[0]:hit[1]].lower()])]
         if prefixes:
             out += [(start, end, form, 1.0) for form, positions in spans.items()
                     if form not in forms and form.startswith(prefixes) and form not in STOPWORDS
                     for start, end in positions]
         out.sort()
         return out
+
+
+def _as_name(text: str, start: int, end: int, anywhere: bool) -> bool:
+    """Is the word at ``start:end`` written as a name, as the index read it?"""
+    return is_capitalised(text[start:end]) and (anywhere or not starts_sentence(text, start))
 
 
 @functools.lru_cache(maxsize=8192)  # a batch meets the same documents again and again

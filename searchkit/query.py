@@ -73,7 +73,11 @@ class FoldExpander:
         if not forms:
             return [token]
         # The typed word itself only if it is one of them: its own analysis
-        # ("mieszkal" -> "mieszkalić") would only add noise.
+        # ("mieszkal" -> "mieszkalić") would only add noise.  Typed with a
+        # capital, each is (a name: lemmatizer.query_terms).
+        if words[0][:1].isupper() and not words[0].isupper():
+            forms = [f[:1].upper() + f[1:] for f in forms]
+            word = words[0]
         return ([token] if word in forms else []) + [f for f in forms if f != word]
 
     def commonest(self, word: str) -> str:

@@ -321,6 +321,8 @@ class Searcher:
         self.lemmatizer.lexicon = self.lexicon
         bind(schema, self.lemmatizer)
         self._searcher = self._new_searcher()
+        # Whether a word typed with a capital is a name (lemmatizer.query_terms)
+        self.lemmatizer.frequency = lambda term: self._frequency("body", term)
         expander = FoldExpander(self.lexicon, self.lemmatizer,
                                 form_frequency(self.lexicon, self._searcher.doc_frequency))
         self._queries = QueryBuilder(schema, expander, FIELD_BOOSTS)
@@ -639,11 +641,21 @@ class Searcher:
             elif isinstance(leaf, wq.Term) and name in ("body", "title"):
                 lemma_terms.add(leaf.text)
         weights = {term: self._searcher.idf("body", term) for term in lemma_terms}
-        forms = {form: (term, weights[term])
-                 for form, term in self.lexicon.forms_of_terms(lemma_terms).items()}
+        forms, names = {}, {}
+        for form, terms in self.lexicon.forms_of_terms(lemma_terms).items():
+            # A form the query matches by its own term matches anywhere; one
+            # it matches only by its name term (lemmatizer.name: capitalised),
+            # only where written as a name.
+            own = [term for term in terms if not term[:1].isupper()] or terms
+            forms[form] = max(((term, weights[term]) for term in own), key=lambda tw: tw[1])
+            if own is terms and terms[0][:1].isupper():
+                found = self.lexicon.name_of(form)
+                names[form] = bool(found and found[1])
         for form, lemmas in own_forms:
-            forms.setdefault(form, (form, self._form_idf(lemmas) or 0.0))
-        return Highlighter(forms, prefixes)
+            if form not in forms:
+                forms[form] = (form, self._form_idf(lemmas) or 0.0)
+                names.pop(form, None)
+        return Highlighter(forms, prefixes, names)
 
     @_reading
     def highlight(self, text: str, query_text: str) -> list[tuple[int, int]]:

@@ -32,9 +32,11 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.formats import Existence
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from searchkit.analysis import STOPWORDS, words_of
+from searchkit.analysis import (SENTENCE_ENDS, STOPWORDS, ends_sentence, is_capitalised,
+                                words_and_ends)
 from searchkit.codec import Codec
 from searchkit.lemmatizer import Lemmatizer, is_caps
+from searchkit.lexicon import NAME_ANYWHERE, NAME_INSIDE
 
 # The field a document's text goes to; every other field is short and indexed
 # through Whoosh's own analyzers.
@@ -48,12 +50,17 @@ _POSTING_BYTES = 16
 _VALUE_BYTES = 33
 _TERM_BYTES = 330
 
-# Word -> (form, term), or _STOP, for the words seen lately: a document's words
-# are mostly ones seen before, so this one lookup replaces lower-casing, the
-# stopword test and the lemmatizer's own lookup.  Cleared when it grows past
-# this many words (memory stays bounded; common words come straight back).
+# Word -> (form, term, name term or None, whether the name term stands at a
+# sentence's start too), or _STOP, for the words seen lately: a document's
+# words are mostly ones seen before, so this one lookup replaces lower-casing,
+# the stopword test and the lemmatizer's own lookups.  Cleared when it grows
+# past this many words (memory stays bounded; common words come straight back).
 _WORDS_CACHED = 400_000
-_STOP = ("", "")
+_STOP = ("", "", None, False)
+# A sentence end (analysis.words_and_ends): not a word, but what the capital of
+# the next one means depends on it.
+_END = (".", "", None, False)  # not _STOP: `is` tells them apart
+_ENDS = {end: _END for end in SENTENCE_ENDS}
 
 # Fields analysed like the text (lemmatised, with positions): one code path,
 # the same as Whoosh's analyzer for them.
@@ -100,7 +107,7 @@ class SegmentBuilder:
         # lexicon of an index being updated) is asked before computing.
         self.new_forms: dict[tuple[str, bool], str] = {}
         self.known = known
-        self._words: dict[str, tuple[str, str]] = {}
+        self._words: dict[str, tuple] = dict(_ENDS)
         # Fields indexed as one whole value (ids): posted directly, as
         # IDTokenizer and the Existence format would (5% of a writer's time
         # went through them).
@@ -193,9 +200,11 @@ class SegmentBuilder:
         schema's analyzers would (``tests/test_segments.py`` holds them to it).
         Positions are Whoosh's: the first word that is not a stopword keeps
         its place among all words, the later ones follow it without gaps
-        (StopFilter renumbers).  Returns the field length (words indexed)."""
+        (StopFilter renumbers).  A word's name term (lemmatizer.name) takes
+        its position too.  Returns the field length (words indexed; name
+        terms do not count)."""
         words = self._words
-        tokens = words_of(text)
+        tokens = words_and_ends(text)
         entries = list(map(words.get, tokens))
         if None in entries:  # words not seen lately
             lemmatizer = self.lemmatizer
@@ -206,19 +215,37 @@ class SegmentBuilder:
                     if entry is None:
                         entry = words[word] = self._entry(word, lemmatizer.cache, lemmatizer)
                     entries[i] = entry
-        first = 0
-        for first, entry in enumerate(entries):
-            if entry is not _STOP:
-                break
-        kept = [entry for entry in entries if entry is not _STOP]
         positions: dict[str, list[int]] = {}
         get = positions.get
-        for pos, (_form, term) in enumerate(kept, first):
+        pos = 0  # the next word's position (stopwords count until the first kept)
+        kept = 0
+        ends = ""  # the sentence ends since the last word
+        previous = None
+        for i, entry in enumerate(entries):
+            if entry is _END:
+                ends += tokens[i]
+                continue
+            if entry is _STOP:
+                if not kept:
+                    pos += 1
+                previous, ends = tokens[i], ""
+                continue
+            _form, term, name_term, anywhere = entry
             where = get(term)
             if where is None:
                 positions[term] = [pos]
             else:
                 where.append(pos)
+            if name_term is not None and (anywhere or not (
+                    previous is None or ends_sentence(ends, previous))):
+                where = get(name_term)
+                if where is None:
+                    positions[name_term] = [pos]
+                else:
+                    where.append(pos)
+            pos += 1
+            kept += 1
+            previous, ends = tokens[i], ""
         terms = self._field(name)
         added = value_bytes = 0
         single = _SINGLE_POSITION
@@ -246,11 +273,12 @@ class SegmentBuilder:
         self.count += len(positions)
         self.value_bytes += value_bytes + _VALUE_BYTES * len(positions)
         self.terms += added
-        return len(kept)
+        return kept
 
     def _entry(self, word: str, cache: dict, lemmatizer: Lemmatizer):
         if len(self._words) >= _WORDS_CACHED:
             self._words.clear()
+            self._words.update(_ENDS)
             if len(cache) >= _WORDS_CACHED:
                 cache.clear()
         form = word.lower()
@@ -264,7 +292,23 @@ class SegmentBuilder:
             if term is None:
                 term = self.new_forms[key] = lemmatizer.compute(form, caps)
             cache[key] = term
-        return (form, term)
+        if not is_capitalised(word):
+            return (form, term, None, False)
+        name = self._name(form, lemmatizer)
+        return (form, term, name[0], name[1])
+
+    def _name(self, form: str, lemmatizer: Lemmatizer) -> tuple[str, bool]:
+        """``lemmatizer.name(form)``, from the lexicon of the index being
+        updated when it has it; a new one goes to the lexicon."""
+        found = lemmatizer.names.get(form)
+        if found is None:
+            found = self.known.name_of(form) if self.known is not None else None
+            if found is None:
+                found = lemmatizer.name(form)
+                self.new_forms[form, NAME_ANYWHERE if found[1] else NAME_INSIDE] = found[0]
+            else:
+                lemmatizer.names[form] = found
+        return found
 
     # ------------------------------------------------------------ writing
 

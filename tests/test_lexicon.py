@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from searchkit.lexicon import FILENAME, Lexicon
+from searchkit.lexicon import FILENAME, NAME_ANYWHERE, NAME_INSIDE, Lexicon
 
 ENTRIES = {("żołnierze", False): "żołnierz", ("żołnierz", False): "żołnierz",
            ("zolnierze", False): "zolnierz", ("wojna", False): "wojna",
@@ -51,7 +51,8 @@ def test_a_lexicon_answers_alike_whichever_way_it_stores_its_forms(lexicon):
     assert lexicon.forms_folding_to("zolnierze") == ["zolnierze", "żołnierze"]
     assert lexicon.forms_folding_to("lodz") == ["lodz", "łódź"]
     assert lexicon.forms_of_terms(["wojna", "żołnierz"]) == {
-        "wojna": "wojna", "wojny": "wojna", "żołnierze": "żołnierz", "żołnierz": "żołnierz"}
+        "wojna": ("wojna",), "wojny": ("wojna",), "żołnierze": ("żołnierz",),
+        "żołnierz": ("żołnierz",)}
     assert lexicon.entries() == ENTRIES
     assert lexicon.forms_within("wojnaa", 2, 2) == {"wojna": 1, "wojny": 2}
 
@@ -64,3 +65,23 @@ def test_forms_that_are_their_own_term_and_fold_store_neither(tmp_path):
     writer.close()
     assert rows[("wojna", 0)] == (None, None)
     assert rows[("żołnierze", 0)] == ("żołnierz", "zolnierze")
+
+
+def test_a_form_written_as_a_name_keeps_its_name_term_apart(tmp_path):
+    lexicon = Lexicon.open(str(tmp_path), writable=True)
+    # Koronowa: the adjective koronowy, or (with a capital) the town Koronowo.
+    lexicon.add({("koronowa", False): "koronowy", ("koronowa", NAME_INSIDE): "Koronow",
+                 ("koronowie", False): "koronow", ("koronowie", NAME_ANYWHERE): "Koronow",
+                 ("wojna", False): "wojna"})
+    # A query word's own terms never include its name term; name_of says
+    # whether the dictionary lacks the word.
+    assert lexicon.terms_of("koronowa") == ["koronowy"]
+    assert lexicon.name_of("koronowa") == ("Koronow", False)
+    assert lexicon.name_of("koronowie") == ("Koronow", True)
+    assert lexicon.name_of("wojna") is None
+    # Highlighting: every form with one of the terms, with all of its terms.
+    assert lexicon.forms_of_terms(["Koronow", "koronowy"]) == {
+        "koronowa": ("Koronow", "koronowy"), "koronowie": ("Koronow",)}
+    assert lexicon.forms_folding_to("koronowa") == ["koronowa"]
+    assert lexicon.entries()[("koronowa", NAME_INSIDE)] == "Koronow"
+    lexicon.close()

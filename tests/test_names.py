@@ -48,10 +48,15 @@ def query_terms(text: str) -> list[str]:
 def test_forms_of_a_name_the_dictionary_lacks_reach_its_term(form, name):
     lemmatizer = Lemmatizer()
     assert not lemmatizer.known(form.lower()) and not lemmatizer.known(name.lower())
-    term = index_terms(name)
-    assert index_terms(form) == term
-    assert term[0] in index_terms(f"Rozmowa z {form} trwała godzinę.")
-    # A query, typed as written or in lower case, finds the document's term.
+    term = index_terms(name.lower())
+    assert index_terms(form.lower()) == term
+    # Written with a capital, as names are, a form also gets the name term:
+    # the name's key, capitalised (a term space lower-case words never reach).
+    names = term + [term[0][:1].upper() + term[0][1:]]
+    assert index_terms(name) == index_terms(form) == names
+    assert index_terms(f"Rozmowa z {form} trwała godzinę.")[1:3] == names
+    # A query, typed as written or in lower case, finds the document's term
+    # (with an index, the name term: tests/test_search.py).
     assert query_terms(form) == query_terms(form.lower()) == term
     assert query_terms(name.lower()) == term
 
@@ -87,7 +92,8 @@ def test_guesser_rules_rewrite_endings():
 def test_a_short_name_whose_longest_ending_cuts_too_much_still_gets_a_rule():
     # Muhammad Ali: the rule for -iego would leave two letters; pystempel's
     # guess for Aliego was "alękni".
-    assert index_terms("Aliego") == index_terms("Aliemu") == index_terms("Ali") == ["ali"]
+    assert index_terms("aliego") == index_terms("aliemu") == index_terms("ali") == ["ali"]
+    assert index_terms("Aliego") == index_terms("Aliemu") == ["ali", "Ali"]
 
 
 def test_learnt_rules_keep_only_the_endings_that_decide():
@@ -132,3 +138,87 @@ def test_search_for_an_inflected_name_finds_the_seed_article(cli, seed_index):
         r = cli("search", query, "--index", seed_index)
         assert r.exit_code == 0
         assert SEED_ID in r.stdout, query
+
+
+# ------------------------------------------------------------ name terms
+
+def test_a_word_written_as_a_name_gets_its_name_term_beside_its_term():
+    terms = index_terms("Rozmawiał z gen. Syrskim, potem z Markiem. Wojna trwa. "
+                        "Tokajew przyjechał. Marek milczał.\nKraków leży nad Wisłą.")
+    assert terms == [
+        "rozmawiać",            # a sentence's first word: a capital says nothing
+        "gen", "syrsk", "Syrsk",  # after a title's full stop: inside the sentence
+        "pot", "marek", "Marek",  # inside a sentence: Marek, a name of the dictionary
+        "wojna", "trwać",       # Wojna starts a sentence, and is a word too
+        "tokajew", "Tokajew",   # starts one, but the dictionary lacks it: a name
+        "przyjechać",
+        "marek", "milczeć",     # Marek is also a word (marek): at the start, that
+        "krak", "Krak",         # after a line break; the dictionary knows it only as a name
+        "leż", "wisła", "Wisła"]
+    # A name's forms share the name term (Markiem, Marka: Marek's, not Marco's).
+    assert index_terms("o Marku, z Markiem, dla Marka")[1::2] == ["Marek"] * 3
+
+
+def test_a_name_the_dictionary_knows_as_another_word_meets_its_forms_among_names():
+    # SGJP reads Koronowa as the adjective koronowy; written with a capital,
+    # it is also the town Koronowo, as Koronowem is.
+    assert index_terms("w Koronowa i z Koronowem") == ["koronowy", "Koronowo",
+                                                     "koronowo", "Koronowo"]
+
+
+@pytest.fixture(scope="module")
+def names_index(tmp_path_factory):
+    from searchkit.index import update
+
+    docs = tmp_path_factory.mktemp("names-docs")
+    for name, text in {
+            "tokajew": "Rozmowa z Tokajewem trwała godzinę.",
+            "lower": "Ktoś napisał tokajewem małą literą.",
+            "mark": "Spotkał Marka Twaina, ale nie Mark Twain.",
+            "marek": "Marek przyjechał. Rozmawiał z Markiem o marce samochodu."}.items():
+        (docs / f"{name}.txt").write_text(text, encoding="utf-8")
+    folder = str(tmp_path_factory.mktemp("names") / "ix")
+    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    return folder
+
+
+def _found(folder, query):
+    from searchkit.search import Searcher
+
+    with Searcher(folder) as searcher:
+        return sorted(hit.id.rsplit("/", 1)[-1] for hit in searcher.search(query).hits)
+
+
+def test_a_name_typed_with_a_capital_finds_the_documents_that_write_it_as_a_name(names_index):
+    # Tokajew is a name wherever written with a capital: typed so, a query
+    # asks for the name, not for a lower-case word that shares its term.
+    assert _found(names_index, "Tokajew") == _found(names_index, "Tokajewowi") == ["tokajew.txt"]
+    # In lower case, both.
+    assert _found(names_index, "tokajew") == ["lower.txt", "tokajew.txt"]
+
+
+def test_a_word_that_is_also_a_name_is_the_word_whatever_its_capital(names_index):
+    # Marek is a name and a word: typed with a capital (as at a query's
+    # start) it still finds every Marek; Mark (which the dictionary lacks)
+    # finds Mark, not Marek, whose rules' guess would be "mark".
+    assert _found(names_index, "Marek") == _found(names_index, "marek") == ["marek.txt",
+                                                                              "mark.txt"]
+    assert _found(names_index, "Mark") == ["mark.txt"]
+
+
+def test_only_the_forms_written_as_the_name_are_highlighted(names_index):
+    from searchkit.search import Searcher
+
+    text = "Ktoś napisał tokajewem, a Tokajew przyjechał. Tokajewem!"
+    with Searcher(names_index) as searcher:
+        assert [text[s:e] for s, e in searcher.highlight(text, "Tokajew")] == [
+            "Tokajew", "Tokajewem"]
+        assert [text[s:e] for s, e in searcher.highlight(text, "tokajew")] == [
+            "tokajewem", "Tokajew", "Tokajewem"]
+
+
+def test_a_phrase_takes_one_term_a_word(names_index):
+    # A word with a name term (tokajewem: its term and the name's) stands at
+    # one position of a phrase, by its own term: the phrase decides.
+    assert _found(names_index, '"z Tokajewem trwała"') == ["tokajew.txt"]
+    assert _found(names_index, '"napisał tokajewem"') == ["lower.txt"]

@@ -34,6 +34,19 @@ def _docs():
     return docs
 
 
+def _words_only(field):
+    """``field.index``, whose name terms (capitalised: lemmatizer.name) do not
+    lengthen the field: a field's length counts its words, as Lucene's norms
+    do not count a token at the position of another (Whoosh's writer adds up
+    every term's frequency)."""
+    index = field.index
+
+    def counted(value, **kwargs):
+        for btext, freq, weight, vbytes in index(value, **kwargs):
+            yield btext, 0 if btext.decode("utf-8")[:1].isupper() else freq, weight, vbytes
+    return counted
+
+
 def _by_whoosh(folder, docs):
     """The reference: Whoosh's writer and the schema's analyzers."""
     os.makedirs(folder)
@@ -41,9 +54,13 @@ def _by_whoosh(folder, docs):
     lemmatizer = Lemmatizer()
     w = ix.writer()
     analysis.bind(w.schema, lemmatizer)
+    for name in ("body", "title", "author"):
+        w.schema[name].index = _words_only(w.schema[name])
     for doc in docs:
         _, fields = _fields(doc)
         w.add_document(**{k: v for k, v in fields.items() if v is not None})
+    for name in ("body", "title", "author"):
+        del w.schema[name].index  # the schema is pickled into the index
     w.commit()
     return folder
 

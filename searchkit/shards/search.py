@@ -154,6 +154,14 @@ class _UnionLexicon:
                     found.append(term)
         return found
 
+    def name_of(self, form: str) -> tuple[str, bool] | None:
+        # A form's name term is a function of the form: any shard's will do.
+        for part in self.parts:
+            found = part.name_of(form)
+            if found is not None:
+                return found
+        return None
+
     def forms_folding_to(self, folded: str) -> list[str]:
         return sorted({form for part in self.parts for form in part.forms_folding_to(folded)})
 
@@ -163,12 +171,13 @@ class _UnionLexicon:
             found.update(part.forms_within(word, maxdist, prefix))
         return found
 
-    def forms_of_terms(self, terms) -> dict[str, str]:
+    def forms_of_terms(self, terms) -> dict[str, tuple[str, ...]]:
         terms = set(terms)
-        out: dict[str, str] = {}
+        found: dict[str, set[str]] = {}
         for part in self.parts:
-            out.update(part.forms_of_terms(terms))
-        return out
+            for form, its in part.forms_of_terms(terms).items():
+                found.setdefault(form, set()).update(its)
+        return {form: tuple(sorted(its)) for form, its in found.items()}
 
     def close(self) -> None:
         for part in self.parts:
@@ -244,6 +253,7 @@ class ShardedSearcher:
         self.lexicon = _UnionLexicon(layout.paths())
         self.lemmatizer = Lemmatizer(_stemmer(layout))
         self.lemmatizer.lexicon = self.lexicon
+        self.lemmatizer.frequency = lambda term: self._searcher.doc_frequency("body", term)
         bind(schema, self.lemmatizer)
         expander = FoldExpander(self.lexicon, self.lemmatizer,
                                 form_frequency(self.lexicon, self._searcher.doc_frequency))
