@@ -156,9 +156,11 @@ def collection(data: Path) -> tuple[dict[tuple[str, int], array], int]:
     return postings, n
 
 
-def measure(names: dict[str, set[str]], postings, terms_of, known) -> dict:
+def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -> dict:
     """The figures for ``names`` (name -> its forms) when a (form, class)
-    gets the terms ``terms_of(form, class)``.
+    gets the terms ``terms_of(form, class)``, and a query for a form the
+    terms ``query(form, frequency)`` (default: those of its form in every class
+    the collection has it in; ``frequency``: a term's number of documents).
 
     A document holds a name where one of its forms is capitalised inside a
     sentence, or starts a sentence and is no word of the dictionary
@@ -186,8 +188,13 @@ def measure(names: dict[str, set[str]], postings, terms_of, known) -> dict:
             unsure[name] = maybe - set().union(*docs.values())
     # A query's terms: those of its form in every class the collection has
     # it in (what the index's lexicon answers for a lower-cased query word).
-    queries = {form: frozenset().union(*(terms_of(form, cls) for cls in keys_of[form]))
-               for docs in held.values() for form in docs}
+    if query is None:
+        queries = {form: frozenset().union(*(terms_of(form, cls) for cls in keys_of[form]))
+                   for docs in held.values() for form in docs}
+    else:
+        counts = _frequencies(postings, terms_of)
+        queries = {form: frozenset(query(form, lambda term: len(counts.get(term, ()))))
+                   for docs in held.values() for form in docs}
     wanted = frozenset().union(*queries.values())
     docs_of_term: dict[str, set[int]] = defaultdict(set)
     for key, docs in postings.items():
@@ -214,6 +221,62 @@ def measure(names: dict[str, set[str]], postings, terms_of, known) -> dict:
             "recall": sum(recall) / len(recall),
             "recall_without_own": sum(recall_new) / len(recall_new),
             "wrong_hits": sum(wrong) / len(wrong)}
+
+
+_FREQUENCIES: dict = {}
+
+
+def _frequencies(postings, terms_of) -> dict[str, set[int]]:
+    """term -> the documents that have it (a term's frequency, as the index's)."""
+    if terms_of not in _FREQUENCIES:
+        out: dict[str, set[int]] = defaultdict(set)
+        for key, docs in postings.items():
+            for term in terms_of(*key):
+                out[term].update(docs)
+        _FREQUENCIES[terms_of] = out
+    return _FREQUENCIES[terms_of]
+
+
+class NameTerms:
+    """searchkit as shipped: a word's term, and beside it the name term
+    (lemmatizer.name) of a word written with a capital inside a sentence, or
+    starting one when the dictionary lacks it (analysis.PolishTokenizer);
+    a query word gets lemmatizer.query_terms's answer, typed with a capital
+    (``capital``) or in lower case."""
+
+    def __init__(self, lem, capital: bool):
+        self.lem, self.capital = lem, capital
+        self._terms: dict = {}
+
+    def __hash__(self):  # both variants index alike: one frequency table
+        return hash(NameTerms)
+
+    def __eq__(self, other):
+        return isinstance(other, NameTerms) and other.lem is self.lem
+
+    def __call__(self, form: str, cls: int) -> tuple[str, ...]:
+        found = self._terms.get((form, cls))
+        if found is None:
+            found = self._terms[form, cls] = self._compute(form, cls)
+        return found
+
+    def _compute(self, form: str, cls: int) -> tuple[str, ...]:
+        term = self.lem.term(form, cls == CAPS)
+        if len(form) < lemmatizer.MIN_NAME_LENGTH or any(ch.isdigit() for ch in form):
+            return (term,)
+        if cls == CAPITAL or cls == START:
+            name, anywhere = self.lem.name(form)
+            if cls == CAPITAL or anywhere:
+                return term, name
+        return (term,)
+
+    def query(self, form: str, frequency) -> list[str]:
+        lem = self.lem
+        lem.frequency = frequency
+        try:
+            return lem._name_query([lem.term(form)], lem.name(form), self.capital)
+        finally:
+            lem.frequency = None
 
 
 def one(function):
@@ -344,6 +407,12 @@ def main(argv=None) -> int:
     }
     for condition in args.capitals:
         analyzers[f"searchkit, capitals={condition}"] = Capitals(now, guess, condition)
+    queries = {}
+    for capital in (True, False):
+        label = ("searchkit with name terms, query typed with a capital" if capital
+                 else "searchkit with name terms, query in lower case")
+        analyzers[label] = NameTerms(now, capital)
+        queries[label] = analyzers[label].query
     print(f"SGJP names held out (names_eval's split), in {n_docs:,} PoQuAD and Wikisource "
           f"paragraphs:\n\n{HEADER}")
     # Most like the issue's news names (Sunak, Syrski, Kramatorsk): names no
@@ -351,11 +420,12 @@ def main(argv=None) -> int:
     unknown = {k: v for k, v in judged.items() if not any(map(known, v))}
     by_category, alone = {}, {}
     for label, function in analyzers.items():
-        print(row(label, measure(judged, postings, function, known)), flush=True)
-        alone[label] = measure(unknown, postings, function, known)
+        query = queries.get(label)
+        print(row(label, measure(judged, postings, function, known, query)), flush=True)
+        alone[label] = measure(unknown, postings, function, known, query)
         by_category[label] = [
             measure({k: v for k, v in judged.items() if q in kinds.get(k, ())}, postings,
-                    function, known) for q in names_eval.CATEGORIES]
+                    function, known, query) for q in names_eval.CATEGORIES]
     print(f"\nThe names none of whose forms the dictionary knows as another word:\n\n{HEADER}")
     for label, r in alone.items():
         print(row(label, r))
