@@ -172,8 +172,6 @@ class Lemmatizer:
                     anywhere = len(proper) == len(lemmas)
                 elif len(form) >= MIN_GUESS_LENGTH:
                     key = self.guess(form) or term
-            if len(self.names) >= 400_000:
-                self.names.clear()
             found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
         return found
 

@@ -108,6 +108,8 @@ class SegmentBuilder:
         self.new_forms: dict[tuple[str, bool], str] = {}
         self.known = known
         self._words: dict[str, tuple] = dict(_ENDS)
+        # Name terms computed here and not yet posted: form -> lemmatizer.name
+        self._unposted: dict[str, tuple[str, bool]] = {}
         # Fields indexed as one whole value (ids): posted directly, as
         # IDTokenizer and the Existence format would (5% of a writer's time
         # went through them).
@@ -217,6 +219,7 @@ class SegmentBuilder:
                     entries[i] = entry
         positions: dict[str, list[int]] = {}
         get = positions.get
+        unposted = self._unposted
         pos = 0  # the next word's position (stopwords count until the first kept)
         kept = 0
         ends = ""  # the sentence ends since the last word
@@ -230,7 +233,7 @@ class SegmentBuilder:
                     pos += 1
                 previous, ends = tokens[i], ""
                 continue
-            _form, term, name_term, anywhere = entry
+            form, term, name_term, anywhere = entry
             where = get(term)
             if where is None:
                 positions[term] = [pos]
@@ -243,6 +246,9 @@ class SegmentBuilder:
                     positions[name_term] = [pos]
                 else:
                     where.append(pos)
+                if form in unposted:  # the lexicon learns a name term once posted
+                    del unposted[form]
+                    self.new_forms[form, NAME_ANYWHERE if anywhere else NAME_INSIDE] = name_term
             pos += 1
             kept += 1
             previous, ends = tokens[i], ""
@@ -279,6 +285,10 @@ class SegmentBuilder:
         if len(self._words) >= _WORDS_CACHED:
             self._words.clear()
             self._words.update(_ENDS)
+            # Together: a name the lemmatizer keeps is known to have reached
+            # the lexicon or to be waiting in _unposted.
+            self._unposted.clear()
+            lemmatizer.names.clear()
             if len(cache) >= _WORDS_CACHED:
                 cache.clear()
         form = word.lower()
@@ -299,13 +309,14 @@ class SegmentBuilder:
 
     def _name(self, form: str, lemmatizer: Lemmatizer) -> tuple[str, bool]:
         """``lemmatizer.name(form)``, from the lexicon of the index being
-        updated when it has it; a new one goes to the lexicon."""
+        updated when it has it; a new one goes to the lexicon when first
+        posted (``_add_words``: not for a word that only starts sentences)."""
         found = lemmatizer.names.get(form)
         if found is None:
             found = self.known.name_of(form) if self.known is not None else None
             if found is None:
                 found = lemmatizer.name(form)
-                self.new_forms[form, NAME_ANYWHERE if found[1] else NAME_INSIDE] = found[0]
+                self._unposted[form] = found
             else:
                 lemmatizer.names[form] = found
         return found

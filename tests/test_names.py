@@ -222,3 +222,24 @@ def test_a_phrase_takes_one_term_a_word(names_index):
     # one position of a phrase, by its own term: the phrase decides.
     assert _found(names_index, '"z Tokajewem trwała"') == ["tokajew.txt"]
     assert _found(names_index, '"napisał tokajewem"') == ["lower.txt"]
+
+
+def test_an_update_gives_new_documents_name_terms_as_a_fresh_build_does(tmp_path):
+    from searchkit.index import update
+    from searchkit.lexicon import Lexicon
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Rozmowa z Tokajewem trwała godzinę.", encoding="utf-8")
+    folder = str(tmp_path / "ix")
+    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    (docs / "b.txt").write_text("Potem podziękowano Tokajewowi i Syrskiemu.", encoding="utf-8")
+    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    assert _found(folder, "Tokajew") == ["a.txt", "b.txt"]
+    assert _found(folder, "Syrski") == ["b.txt"]
+    lexicon = Lexicon.open(folder)
+    try:
+        assert lexicon.name_of("tokajewowi") == ("Tokajew", True)
+        assert lexicon.name_of("rozmowa") is None  # a sentence's first word, and a word
+    finally:
+        lexicon.close()
