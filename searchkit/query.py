@@ -93,7 +93,14 @@ class FoldExpander:
             return forms
         if self.lexicon.terms_of(word):
             return [word]
-        return [v for v in diacritic_variants(word) if self.lemmatizer.known(v)]
+        variants = [v for v in diacritic_variants(word) if self.lemmatizer.known(v)]
+        frequency = self.lemmatizer.frequency
+        if variants and frequency is not None and frequency(self.lemmatizer.term(word)):
+            # A form the index lacks whose term it has -- a name's other case
+            # (Debianie -> debian), which no dictionary knows -- is itself too,
+            # not only the dictionary's words with diacritics (dębianie).
+            return [word] + variants
+        return variants
 
 
 class QueryBuilder:

@@ -243,3 +243,16 @@ def test_an_update_gives_new_documents_name_terms_as_a_fresh_build_does(tmp_path
         assert lexicon.name_of("rozmowa") is None  # a sentence's first word, and a word
     finally:
         lexicon.close()
+
+
+def test_a_names_form_the_index_lacks_is_not_only_a_dictionary_word_with_diacritics(tmp_path):
+    from searchkit.index import update
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Pakiety systemu Debian instaluje się łatwo.", encoding="utf-8")
+    folder = str(tmp_path / "ix")
+    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    # "debianie" could be the dictionary's "dębianie" typed without its
+    # diacritics; its own term (debian) is in the index, so it is that too.
+    assert _found(folder, "Debianie") == _found(folder, "debianie") == ["a.txt"]
