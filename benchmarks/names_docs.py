@@ -65,7 +65,6 @@ import argparse
 import gzip
 import json
 import pickle
-import re
 import sys
 import time
 from array import array
@@ -80,7 +79,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import build_name_rules  # noqa: E402
 import names_eval  # noqa: E402
 from searchkit import guesser, lemmatizer, stemtable  # noqa: E402
-from searchkit.analysis import iter_words  # noqa: E402
+from searchkit.analysis import iter_words, starts_sentence  # noqa: E402
 from searchkit.lemmatizer import is_caps  # noqa: E402
 
 WORK_DIR = names_eval.WORK_DIR
@@ -89,30 +88,13 @@ WORK_DIR = names_eval.WORK_DIR
 LOWER, CAPS, CAPITAL, START = 0, 1, 2, 3
 
 
-_SENTENCE_END = re.compile(r"[.!?…:;\n]")
-# Abbreviations after which a capital is a name, not a sentence: titles and
-# kinds of place (gen. Syrski, św. Jana, ul. Piotrkowska, im. Kościuszki).
-_TITLES = frozenset(
-    "św bł ks bp abp kard o gen płk ppłk mjr kpt por ppor sierż kpr szer adm prof dr doc hab "
-    "inż mgr lek red hr p pp im ul al pl os gm pow woj tzw".split())
-
-
 def sentence_starts(text: str):
     """For each word of ``iter_words(text)``, does it start a sentence (so a
-    capital there says nothing about it being a name)?  After a full stop that
-    ends a title (gen., św.) or an initial (J. Kowalski) it does not."""
-    previous, end = None, 0
-    for word, start, stop in iter_words(text):
-        if previous is None:
-            yield True
-        else:
-            gap = text[end:start]
-            ended = _SENTENCE_END.search(gap)
-            if ended and gap.strip() == "." and (
-                    previous.lower() in _TITLES or (len(previous) == 1 and previous.isupper())):
-                ended = None
-            yield ended is not None
-        previous, end = word, stop
+    capital there says nothing about it being a name)?  The analyzer's rule
+    (analysis.starts_sentence: after . ! ? … : ; or a line break, not after a
+    title's or an initial's full stop: gen. Syrski, J. Kowalski)."""
+    for _word, start, _end in iter_words(text):
+        yield starts_sentence(text, start)
 
 
 def word_class(word: str, sentence_start: bool) -> int:
@@ -135,7 +117,7 @@ def documents(data: Path):
 
 def collection(data: Path) -> tuple[dict[tuple[str, int], array], int]:
     """(lower-cased form, class) -> the documents that have it; cached."""
-    cache = WORK_DIR / "names-docs-collection-2.pickle"
+    cache = WORK_DIR / "names-docs-collection-3.pickle"
     if cache.exists():
         with open(cache, "rb") as f:
             return pickle.load(f)
@@ -159,8 +141,9 @@ def collection(data: Path) -> tuple[dict[tuple[str, int], array], int]:
 def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -> dict:
     """The figures for ``names`` (name -> its forms) when a (form, class)
     gets the terms ``terms_of(form, class)``, and a query for a form the
-    terms ``query(form, frequency)`` (default: those of its form in every class
-    the collection has it in; ``frequency``: a term's number of documents).
+    terms ``query(form, frequency, classes)`` (default: those of its form in
+    every class the collection has it in, ``classes``; ``frequency``: a term's
+    number of documents).
 
     A document holds a name where one of its forms is capitalised inside a
     sentence, or starts a sentence and is no word of the dictionary
@@ -193,7 +176,8 @@ def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -
                    for docs in held.values() for form in docs}
     else:
         counts = _frequencies(postings, terms_of)
-        queries = {form: frozenset(query(form, lambda term: len(counts.get(term, ()))))
+        queries = {form: frozenset(query(form, lambda term: len(counts.get(term, ())),
+                                         keys_of[form]))
                    for docs in held.values() for form in docs}
     wanted = frozenset().union(*queries.values())
     docs_of_term: dict[str, set[int]] = defaultdict(set)
@@ -239,20 +223,15 @@ def _frequencies(postings, terms_of) -> dict[str, set[int]]:
 
 class NameTerms:
     """searchkit as shipped: a word's term, and beside it the name term
-    (lemmatizer.name) of a word written with a capital inside a sentence, or
-    starting one when the dictionary lacks it (analysis.PolishTokenizer);
-    a query word gets lemmatizer.query_terms's answer, typed with a capital
-    (``capital``) or in lower case."""
+    (lemmatizer.name) of a word written with a capital (or in capitals)
+    inside a sentence, or starting one when it can only be a name
+    (analysis.PolishTokenizer); a query typed with a capital gets
+    lemmatizer.query_terms's answer (a query in lower case gets the word's
+    terms alone, as before name terms: the default query of ``measure``)."""
 
-    def __init__(self, lem, capital: bool):
-        self.lem, self.capital = lem, capital
+    def __init__(self, lem):
+        self.lem = lem
         self._terms: dict = {}
-
-    def __hash__(self):  # both variants index alike: one frequency table
-        return hash(NameTerms)
-
-    def __eq__(self, other):
-        return isinstance(other, NameTerms) and other.lem is self.lem
 
     def __call__(self, form: str, cls: int) -> tuple[str, ...]:
         found = self._terms.get((form, cls))
@@ -264,19 +243,37 @@ class NameTerms:
         term = self.lem.term(form, cls == CAPS)
         if len(form) < lemmatizer.MIN_NAME_LENGTH or any(ch.isdigit() for ch in form):
             return (term,)
-        if cls == CAPITAL or cls == START:
+        if cls in (CAPITAL, CAPS, START):
+            # ALL-CAPS words count as inside a sentence: the collection does
+            # not keep where they stand.
             name, anywhere = self.lem.name(form)
-            if cls == CAPITAL or anywhere:
+            if cls != START or anywhere:
                 return term, name
         return (term,)
 
-    def query(self, form: str, frequency) -> list[str]:
+    def query(self, form: str, frequency, classes) -> list[str]:
+        """Typed with a capital (lemmatizer.query_terms, with the collection
+        for a lexicon): the name term the index gave the form where it wrote
+        it as a name, else the one it gave a name's other forms; the name
+        alone when some form wrote it as a name inside a sentence."""
         lem = self.lem
-        lem.frequency = frequency
-        try:
-            return lem._name_query([lem.term(form)], lem.name(form), self.capital)
-        finally:
-            lem.frequency = None
+        terms = list(dict.fromkeys(self(form, cls)[0] for cls in classes))
+        if any(len(self(form, cls)) > 1 for cls in classes):
+            term, anywhere = lem.name(form)
+        else:
+            term, anywhere = terms[0][:1].upper() + terms[0][1:], True
+        if not anywhere or term not in self._inside_names() or not frequency(term):
+            return terms
+        return [term]
+
+    def _inside_names(self) -> set[str]:
+        """The name terms the lexicon holds as NAME_ANYWHERE: of a word that is a
+        name wherever written with a capital, written so inside a sentence."""
+        if not hasattr(self, "_inside"):
+            self._inside = {found[1] for (form, cls), found in self._terms.items()
+                            if cls in (CAPITAL, CAPS) and len(found) > 1
+                            and self.lem.name(form)[1]}
+        return self._inside
 
 
 def one(function):
@@ -407,12 +404,9 @@ def main(argv=None) -> int:
     }
     for condition in args.capitals:
         analyzers[f"searchkit, capitals={condition}"] = Capitals(now, guess, condition)
-    queries = {}
-    for capital in (True, False):
-        label = ("searchkit with name terms, query typed with a capital" if capital
-                 else "searchkit with name terms, query in lower case")
-        analyzers[label] = NameTerms(now, capital)
-        queries[label] = analyzers[label].query
+    label = "searchkit with name terms, query typed with a capital"
+    analyzers[label] = NameTerms(now)
+    queries = {label: analyzers[label].query}
     print(f"SGJP names held out (names_eval's split), in {n_docs:,} PoQuAD and Wikisource "
           f"paragraphs:\n\n{HEADER}")
     # Most like the issue's news names (Sunak, Syrski, Kramatorsk): names no

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from whoosh.analysis import Filter, LowercaseFilter, StopFilter, Token, Tokenizer
 
@@ -56,15 +56,17 @@ _END_IN = re.compile(f"[{SENTENCE_ENDS}]")
 # A full stop after these does not end the sentence: titles and kinds of place
 # (gen. Syrski, św. Jana, ul. Piotrkowska, im. Kościuszki); nor after an
 # initial (J. Kowalski).
+# (benchmarks/names_docs.py judges names in documents by the same rules.)
 ABBREVIATIONS = frozenset(
     "św bł ks bp abp kard o gen płk ppłk mjr kpt por ppor sierż kpr szer adm prof dr doc hab "
-    "inż mgr lek red hr p pp im ul al pl os gm pow woj tzw".split())
+    "inż mgr lek red hr p pp im ul al pl os gm pow woj tzw np tj tzn wg nr".split())
 
 
 def is_capitalised(word: str) -> bool:
-    """Written with a capital, as a name is (Tokajew, Koronowa, McDonald), not
-    in ALL-CAPS (NATO) nor with a digit (F16); MIN_NAME_LENGTH letters or more."""
-    return (word[:1].isupper() and len(word) >= MIN_NAME_LENGTH and not is_caps(word)
+    """Written as a name may be: with a capital (Tokajew, Koronowa, McDonald)
+    or in capitals (KRAKÓW in a heading), MIN_NAME_LENGTH letters or more,
+    without a digit (F16)."""
+    return (word[:1].isupper() and len(word) >= MIN_NAME_LENGTH
             and not any(ch.isdigit() for ch in word))
 
 
@@ -95,17 +97,9 @@ def starts_sentence(text: str, start: int) -> bool:
 
 def words_and_ends(text: str) -> list[str]:
     """``words_of(text)`` with the sentence ends between the words (each one
-    character of SENTENCE_ENDS, a token of its own): where a capital means a name."""
-    found = _WORD_OR_END.findall(text)
-    if not _has_hyphen(text):
-        return found
-    tokens: list[str] = []
-    for word in found:
-        if _split(word):
-            tokens.extend(_HYPHEN.split(word))
-        else:
-            tokens.append(word)
-    return tokens
+    character of SENTENCE_ENDS, a token of its own): where a capital means a
+    name.  The indexer's per-token loop starts here (segments.py)."""
+    return _split_hyphenated(_WORD_OR_END.findall(text), text)
 
 
 def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
@@ -123,8 +117,11 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
 
 def words_of(text: str) -> list[str]:
     """The words of ``iter_words``, without their offsets: one regex pass in C
-    where no word has a hyphen (the indexer's per-token loop starts here)."""
-    found = _WORD.findall(text)
+    where no word has a hyphen."""
+    return _split_hyphenated(_WORD.findall(text), text)
+
+
+def _split_hyphenated(found: list[str], text: str) -> list[str]:
     if not _has_hyphen(text):
         return found
     words: list[str] = []
@@ -134,9 +131,6 @@ def words_of(text: str) -> list[str]:
         else:
             words.append(word)
     return words
-
-
-_SLICE = 1 << 20
 
 
 def form_spans(text: str, forms: frozenset[str]) -> dict[str, list[tuple[int, int]]]:
@@ -192,29 +186,6 @@ def _in_word(ch: str) -> bool:
 
 def _in_hyphenated(ch: str) -> bool:
     return ch.isalnum() or ch == "_" or ch in _HYPHENS
-
-
-def word_keys(texts: Iterable[str]) -> set[tuple[str, bool]]:
-    """The (lower-cased form, ALL-CAPS?) of every non-stopword in ``texts``: what
-    ``LemmaFilter`` will look up when they are indexed.  Much faster than running
-    the analyzer, because each distinct token is split and checked only once."""
-    tokens: set[str] = set()
-    for text in texts:
-        # In slices cut at spaces: findall() on a 50 MB text would build a
-        # list of millions of tokens only to keep a few thousand distinct ones.
-        start = 0
-        while start < len(text):
-            end = text.find(" ", start + _SLICE) if len(text) - start > _SLICE else -1
-            end = len(text) if end < 0 else end
-            tokens.update(_WORD.findall(text, start, end))
-            start = end
-    keys = set()
-    for token in tokens:
-        for word, _start, _end in iter_words(token):
-            form = word.lower()
-            if form not in STOPWORDS:
-                keys.add((form, is_caps(word)))
-    return keys
 
 
 def _load_stopwords() -> frozenset[str]:
@@ -295,7 +266,8 @@ class PolishTokenizer(Tokenizer):
         for pos, (word, start, stop) in enumerate(words, start_pos):
             t.text = word
             t.caps = is_caps(word)
-            t.capital = is_capitalised(word)
+            # Not for a single literal (a prefix's, a range's): no names there.
+            t.capital = tokenize and is_capitalised(word)
             if t.capital:
                 t.start = previous is None or ends_sentence(
                     "".join(_END_IN.findall(value, end, start)), previous)

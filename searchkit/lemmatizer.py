@@ -138,7 +138,7 @@ class Lemmatizer:
             term = self.cache[key] = self.compute(form, caps)
         return term
 
-    def name(self, form: str) -> tuple[str, bool]:
+    def name(self, form: str, term: str | None = None) -> tuple[str, bool]:
         """The name term of ``form`` (lower-cased; written with a capital in a
         document), and whether the word is a name wherever it is written with
         a capital, a sentence's start included: when the dictionary lacks it
@@ -153,7 +153,8 @@ class Lemmatizer:
         koronowy, meets Koronowem when SGJP lacks Koronowo)."""
         found = self.names.get(form)
         if found is None:
-            term = self.term(form)
+            if term is None:
+                term = self.term(form)  # ``term``: the caller has it
             known = self._known.get(form)
             if known is None:
                 known = self.known(form)
@@ -172,38 +173,41 @@ class Lemmatizer:
                     anywhere = len(proper) == len(lemmas)
                 elif len(form) >= MIN_GUESS_LENGTH:
                     key = self.guess(form) or term
+            if len(self.names) >= 100_000:  # bounded, for endless batches
+                self.names.clear()
             found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
         return found
 
     def query_terms(self, form: str, caps: bool = False, capital: bool = False) -> list[str]:
         """Terms to look up for a query word: those the index gave this form, if
-        it has seen it (in any capitalisation), else the computed one; and its
-        name term where the word is a name (``_name_query``)."""
+        it has seen it (in any capitalisation), else the computed one.
+
+        A word typed with a capital that can only be a name (the dictionary
+        lacks it, or knows it only as a name) and that the index writes as a
+        name inside a sentence is searched as that name, its name term alone:
+        not a lower-case word that shares its term (Pociej, poco).  A word the
+        dictionary also knows as another word (Marek, Wojna) is that word: a
+        capital at a query's start says nothing; so is an old spelling the
+        dictionary lacks that only ever starts a sentence with a capital.  In
+        lower case a word is searched by its terms alone."""
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
-        if caps or self.frequency is None or len(form) < MIN_NAME_LENGTH \
+        if not capital or caps or self.frequency is None or len(form) < MIN_NAME_LENGTH \
                 or any(ch.isdigit() for ch in form):
             return terms
-        # A form of the index has a name term only if it was written as a
-        # name there (no dictionary to load); another is analysed as a
-        # document's word would be.
-        name = lexicon.name_of(form) if seen else self.name(form)
-        return self._name_query(terms, name, capital) if name else terms
-
-    def _name_query(self, terms: list[str], name: tuple[str, bool], capital: bool) -> list[str]:
-        """A word that is a name wherever written with a capital (``name``:
-        the dictionary lacks it, or knows it only as a name) and typed with
-        one is searched as that name: its name term only, so not a lower-case
-        word that shares its term (Pociej, poco); in lower case, its terms
-        and its name term (its forms the dictionary knows as other words:
-        Koronowa).  A word the dictionary also knows as another word (Marek,
-        Wojna) is that word, typed as it may be: a capital at the start of a
-        query says nothing."""
-        term, anywhere = name
-        if not anywhere or not self.frequency(term):
+        if not seen:
+            term, anywhere = self.name(form)  # analysed as a document's word would be
+        else:
+            # No dictionary to load: the name term the index gave the form, or
+            # -- a form it only saw in lower case -- the one a name's other
+            # forms would have (Tokajewowi: Tokajew's, the term capitalised).
+            found = lexicon.name_of(form)
+            term, anywhere = found or (terms[0][:1].upper() + terms[0][1:], True)
+        if not anywhere or lexicon is None or not lexicon.is_name(term) \
+                or not self.frequency(term):
             return terms
-        return [term] if capital else terms + [term]
+        return [term]
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""

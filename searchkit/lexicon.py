@@ -27,10 +27,15 @@ from searchkit.analysis import fold
 # Wikisource paragraphs: 23 MB -> 16 MB with the VACUUM after a build).
 # Lexicons made before hold them; every query reads both.
 # ``caps``: 0 the form's term, 1 its term when written in ALL-CAPS, and a
-# form written with a capital has a row for its name term (lemmatizer.name):
-# NAME_ANYWHERE when it is a name wherever written so, NAME_INSIDE when only
-# inside a sentence.
-NAME_ANYWHERE, NAME_INSIDE = 2, 3
+# form written as a name has a row for its name term (lemmatizer.name):
+# NAME_ANYWHERE, a name wherever written with a capital and written so inside a
+# sentence somewhere in the index (a query typed with a capital asks for the
+# name); NAME_STARTS, the same but seen so far only starting sentences (an old
+# spelling the dictionary lacks is no name: a query asks for the word);
+# NAME_INSIDE, a name only inside a sentence (the dictionary knows another
+# word).  A form may have a NAME_STARTS and a NAME_ANYWHERE row: the latter
+# holds.  A name row stores no fold: the form's own row has it.
+NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS = 2, 3, 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS forms (
@@ -78,18 +83,26 @@ class Lexicon:
         return [term for (term,) in rows]
 
     def name_of(self, form: str) -> tuple[str, bool] | None:
-        """The name term the index gave ``form`` written with a capital, and
-        whether it is a name wherever so written (lemmatizer.name); None if no
-        document wrote it so."""
-        row = self._db.execute("SELECT term, caps FROM forms WHERE form = ? AND caps >= 2",
-                               (form,)).fetchone()
-        return (row[0], row[1] == NAME_ANYWHERE) if row else None
+        """The name term the index gave ``form`` written as a name, and whether
+        it is a name wherever written with a capital (lemmatizer.name); None if
+        no document wrote it so."""
+        row = self._db.execute(
+            "SELECT term, caps FROM forms WHERE form = ? AND caps >= 2 ORDER BY caps LIMIT 1",
+            (form,)).fetchone()
+        return (row[0], row[1] != NAME_INSIDE) if row else None
 
     def term(self, form: str, caps: bool) -> str | None:
         """The term the index gave ``form`` (written in capitals or not), if any."""
         row = self._db.execute("SELECT COALESCE(term, form) FROM forms WHERE form = ? AND caps = ?",
                                (form, int(caps))).fetchone()
         return row[0] if row else None
+
+    def is_name(self, term: str) -> bool:
+        """Is ``term`` the name term of a form written as a name inside a
+        sentence that is a name wherever written with a capital (NAME_ANYWHERE):
+        one a query typed with a capital takes for a name?"""
+        return self._db.execute("SELECT 1 FROM forms WHERE term = ? AND caps = ? LIMIT 1",
+                                (term, NAME_ANYWHERE)).fetchone() is not None
 
     def forms_folding_to(self, folded: str) -> list[str]:
         rows = self._db.execute(

@@ -38,8 +38,9 @@ class Highlighter:
     ``forms`` maps a lower-cased word form to (the query term it matches, its
     weight); ``prefixes`` come from wildcard queries (``kazach*``).  A form in
     ``names`` matches only where it is written as a name (its name term is
-    the one it matches: lemmatizer.name), capitalised inside a sentence, or
-    anywhere when ``names[form]`` (the dictionary lacks the word).
+    the one it matches: lemmatizer.name): with a capital inside a sentence,
+    or at a sentence's start too when ``names[form]`` (a name wherever written
+    with a capital).
     """
 
     def __init__(self, forms: dict[str, tuple[str, float]], prefixes=(),

@@ -23,8 +23,9 @@ import unicodedata
 
 from whoosh import matching, query
 
-from searchkit.analysis import STOPWORDS, diacritic_variants, fold, iter_words
+from searchkit.analysis import STOPWORDS, diacritic_variants, fold, is_capitalised, iter_words
 from searchkit.errors import SearchkitError
+from searchkit.lemmatizer import is_caps
 
 FIELDS = ("title", "date", "id", "author", "type")
 MAX_QUERY_CHARS = 4096
@@ -73,9 +74,10 @@ class FoldExpander:
         if not forms:
             return [token]
         # The typed word itself only if it is one of them: its own analysis
-        # ("mieszkal" -> "mieszkalić") would only add noise.  Typed with a
-        # capital, each is (a name: lemmatizer.query_terms).
-        if words[0][:1].isupper() and not words[0].isupper():
+        # ("mieszkal" -> "mieszkalić") would only add noise.  A word typed
+        # with a capital (not in capitals) keeps it in each alternative, which
+        # may then be searched as a name (lemmatizer.query_terms).
+        if is_capitalised(words[0]) and not is_caps(words[0]):
             forms = [f[:1].upper() + f[1:] for f in forms]
             word = words[0]
         return ([token] if word in forms else []) + [f for f in forms if f != word]

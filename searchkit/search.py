@@ -652,9 +652,7 @@ class Searcher:
                 found = self.lexicon.name_of(form)
                 names[form] = bool(found and found[1])
         for form, lemmas in own_forms:
-            if form not in forms:
-                forms[form] = (form, self._form_idf(lemmas) or 0.0)
-                names.pop(form, None)
+            forms.setdefault(form, (form, self._form_idf(lemmas) or 0.0))
         return Highlighter(forms, prefixes, names)
 
     @_reading

@@ -36,7 +36,7 @@ from searchkit.analysis import (SENTENCE_ENDS, STOPWORDS, ends_sentence, is_capi
                                 words_and_ends)
 from searchkit.codec import Codec
 from searchkit.lemmatizer import Lemmatizer, is_caps
-from searchkit.lexicon import NAME_ANYWHERE, NAME_INSIDE
+from searchkit.lexicon import NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS
 
 # The field a document's text goes to; every other field is short and indexed
 # through Whoosh's own analyzers.
@@ -205,6 +205,8 @@ class SegmentBuilder:
         (StopFilter renumbers).  A word's name term (lemmatizer.name) takes
         its position too.  Returns the field length (words indexed; name
         terms do not count)."""
+        if len(self._words) >= _WORDS_CACHED:
+            self._clear_caches()
         words = self._words
         tokens = words_and_ends(text)
         entries = list(map(words.get, tokens))
@@ -247,8 +249,15 @@ class SegmentBuilder:
                 else:
                     where.append(pos)
                 if form in unposted:  # the lexicon learns a name term once posted
-                    del unposted[form]
-                    self.new_forms[form, NAME_ANYWHERE if anywhere else NAME_INSIDE] = name_term
+                    if not anywhere:
+                        code = NAME_INSIDE
+                    elif previous is None or ends_sentence(ends, previous):
+                        code = NAME_STARTS  # until seen inside a sentence
+                    else:
+                        code = NAME_ANYWHERE
+                    self.new_forms[form, code] = name_term
+                    if code != NAME_STARTS:
+                        del unposted[form]
             pos += 1
             kept += 1
             previous, ends = tokens[i], ""
@@ -281,20 +290,31 @@ class SegmentBuilder:
         self.terms += added
         return kept
 
+    def _clear_caches(self) -> None:
+        """Between documents (a name computed for a document's word and
+        posted later in it must still reach the lexicon)."""
+        self._words.clear()
+        self._words.update(_ENDS)
+        # Together: a name the lemmatizer keeps is known to have reached the
+        # lexicon or to be waiting in _unposted.
+        self._unposted.clear()
+        self.lemmatizer.names.clear()
+        if len(self.lemmatizer.cache) >= _WORDS_CACHED:
+            self.lemmatizer.cache.clear()
+
     def _entry(self, word: str, cache: dict, lemmatizer: Lemmatizer):
-        if len(self._words) >= _WORDS_CACHED:
-            self._words.clear()
-            self._words.update(_ENDS)
-            # Together: a name the lemmatizer keeps is known to have reached
-            # the lexicon or to be waiting in _unposted.
-            self._unposted.clear()
-            lemmatizer.names.clear()
-            if len(cache) >= _WORDS_CACHED:
-                cache.clear()
         form = word.lower()
         if form in STOPWORDS:
             return _STOP
-        caps = is_caps(word)
+        term = self._term(form, is_caps(word), cache, lemmatizer)
+        if not is_capitalised(word):
+            return (form, term, None, False)
+        name = self._name(form, lemmatizer, None if is_caps(word) else term)
+        return (form, term, name[0], name[1])
+
+    def _term(self, form: str, caps: bool, cache: dict, lemmatizer: Lemmatizer) -> str:
+        """The lemmatizer's term, from the lexicon of the index being updated
+        when it has it; a new one goes to the lexicon."""
         key = (form, caps)
         term = cache.get(key)
         if term is None:
@@ -302,23 +322,30 @@ class SegmentBuilder:
             if term is None:
                 term = self.new_forms[key] = lemmatizer.compute(form, caps)
             cache[key] = term
-        if not is_capitalised(word):
-            return (form, term, None, False)
-        name = self._name(form, lemmatizer)
-        return (form, term, name[0], name[1])
+        return term
 
-    def _name(self, form: str, lemmatizer: Lemmatizer) -> tuple[str, bool]:
-        """``lemmatizer.name(form)``, from the lexicon of the index being
+    def _name(self, form: str, lemmatizer: Lemmatizer, term: str | None) -> tuple[str, bool]:
+        """``lemmatizer.name(form, term)`` (``term``: the form's, None for an
+        ALL-CAPS word), from the lexicon of the index being
         updated when it has it; a new one goes to the lexicon when first
         posted (``_add_words``: not for a word that only starts sentences)."""
         found = lemmatizer.names.get(form)
         if found is None:
-            found = self.known.name_of(form) if self.known is not None else None
-            if found is None:
-                found = lemmatizer.name(form)
+            known = self.known.name_of(form) if self.known is not None else None
+            if known is None:
+                if term is None:
+                    # An ALL-CAPS word's name comes from the term its form has
+                    # in lower case -- which the lexicon is not told about: a
+                    # query for the lower-case form would take it for one of
+                    # the index's (centcom: centc, which no document has).
+                    term = (self.known.term(form, False) if self.known is not None
+                            else None) or lemmatizer.compute(form, False)
+                found = lemmatizer.name(form, term)
                 self._unposted[form] = found
             else:
-                lemmatizer.names[form] = found
+                found = lemmatizer.names[form] = known
+                if known[1] and not self.known.is_name(known[0]):
+                    self._unposted[form] = found  # seen only starting sentences so far
         return found
 
     # ------------------------------------------------------------ writing

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchkit.analysis import (STOPWORDS, diacritic_variants, fold, iter_words,
-                                polish_analyzer, surface_analyzer, word_keys)
+                                polish_analyzer, surface_analyzer)
 from searchkit.lemmatizer import Lemmatizer
 
 
@@ -36,7 +36,8 @@ def same_term(a: str, b: str) -> bool:
     ("PRL", "prl"),
 ])
 def test_acronyms_are_not_stemmed(word, expected):
-    assert terms(word) == [expected]
+    # (in capitals, as a name may be written, a word also gets its name term)
+    assert terms(word)[0] == expected
 
 
 @pytest.mark.parametrize("word, expected", [
@@ -134,7 +135,8 @@ def test_stopwords_are_removed_before_lemmatizing():
 
 
 def test_capitalisation_does_not_matter_for_dictionary_words():
-    assert terms("Wojna WOJNY wojną") == ["wojna", "wojna", "wojna"]
+    # (WOJNY, inside the sentence and in capitals, also gets its name term)
+    assert [t for t in terms("Wojna WOJNY wojną") if t.islower()] == ["wojna", "wojna", "wojna"]
 
 
 # -------------------------------------------------------------- tokens
@@ -174,27 +176,6 @@ def test_diacritic_variants():
     assert diacritic_variants("szczęśliwszej" * 3) == []  # too many: none rather than slow
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="abcęłóśźżABCĘŁ-19 .,", max_size=40))
-def test_word_keys_are_exactly_what_the_analyzer_looks_up(text):
-    # The indexer pre-computes terms for word_keys(); a key it missed would be
-    # analysed in every worker process instead, a miss nobody would notice.
-    seen = set()
-
-    class Recorder(Lemmatizer):
-        def term(self, form, caps=False):
-            seen.add((form, caps))
-            return form
-
-    from searchkit import analysis
-    analyzer = polish_analyzer()
-    for item in analyzer.items:
-        if isinstance(item, analysis.LemmaFilter):
-            item.lemmatizer = Recorder()
-    list(analyzer(text))
-    assert seen == word_keys([text])
-
-
 def test_query_words_the_index_knows_take_the_index_terms(make_index):
     # Typed in lower case, "centcom" is no acronym to the analyzer, and the
     # name rules read it as a dative plural (centc-om); the lexicon knows the
@@ -205,16 +186,6 @@ def test_query_words_the_index_knows_take_the_index_terms(make_index):
     with Searcher(index) as s:
         assert s.lemmatizer.query_terms("centcom") == ["centcom"]
         assert [h.id for h in s.search("centcom").hits] == ["a.txt"]
-
-
-def test_word_keys_of_long_texts_are_read_in_slices(monkeypatch):
-    # A long text is scanned in slices cut at spaces; no word may be cut in two.
-    from searchkit import analysis
-    text = " ".join(["Kasym-Żomart", "F-16", "żołnierze", "ODKB", "wojna"] * 40)
-    whole = word_keys([text])
-    monkeypatch.setattr(analysis, "_SLICE", 7)
-    assert word_keys([text]) == whole
-
 
 
 @settings(max_examples=300)

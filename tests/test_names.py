@@ -173,7 +173,8 @@ def names_index(tmp_path_factory):
     docs = tmp_path_factory.mktemp("names-docs")
     for name, text in {
             "tokajew": "Rozmowa z Tokajewem trwała godzinę.",
-            "lower": "Ktoś napisał tokajewem małą literą.",
+            "caps": "RELACJA Z ROZMOWY Z TOKAJEWEM.",
+            "lower": "Ktoś napisał tokajewem i tokajewowi małą literą.",
             "mark": "Spotkał Marka Twaina, ale nie Mark Twain.",
             "marek": "Marek przyjechał. Rozmawiał z Markiem o marce samochodu."}.items():
         (docs / f"{name}.txt").write_text(text, encoding="utf-8")
@@ -190,11 +191,42 @@ def _found(folder, query):
 
 
 def test_a_name_typed_with_a_capital_finds_the_documents_that_write_it_as_a_name(names_index):
-    # Tokajew is a name wherever written with a capital: typed so, a query
-    # asks for the name, not for a lower-case word that shares its term.
-    assert _found(names_index, "Tokajew") == _found(names_index, "Tokajewowi") == ["tokajew.txt"]
-    # In lower case, both.
-    assert _found(names_index, "tokajew") == ["lower.txt", "tokajew.txt"]
+    # Tokajew is a name wherever written with a capital (or in capitals):
+    # typed so, a query asks for the name, not for a lower-case word that
+    # shares its term -- also in a form the index only has in lower case
+    # (tokajewowi), and in one it lacks (Tokajewa).
+    for query in ("Tokajew", "Tokajewem", "Tokajewowi", "Tokajewa"):
+        assert _found(names_index, query) == ["caps.txt", "tokajew.txt"], query
+    # In lower case, the word (an ALL-CAPS word the dictionary lacks keeps its
+    # form as its term, as an acronym would: TOKAJEWEM is found as a name).
+    for query in ("tokajew", "tokajewowi"):
+        assert _found(names_index, query) == ["lower.txt", "tokajew.txt"], query
+    # A prefix is letters, not a name.
+    for query in ("Tokajew*", "tokajew*"):
+        assert _found(names_index, query) == ["caps.txt", "lower.txt", "tokajew.txt"], query
+
+
+def test_a_word_in_lower_case_is_searched_by_its_terms_alone(names_index):
+    from searchkit.search import Searcher
+
+    with Searcher(names_index) as searcher:
+        assert searcher.lemmatizer.query_terms("tokajew") == ["tokajew"]
+        assert searcher.lemmatizer.query_terms("tokajew", capital=True) == ["Tokajew"]
+
+
+def test_a_word_the_dictionary_lacks_that_only_starts_sentences_is_no_name(tmp_path):
+    from searchkit.index import update
+
+    # An old spelling (nieustannem, for nieustannym) starts a sentence in one
+    # document and is written in lower case in the others: a query that
+    # starts with it, with a capital, means the word.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Nieustannem staraniem zbudowano dom.", encoding="utf-8")
+    (docs / "b.txt").write_text("Pracował nieustannem wysiłkiem.", encoding="utf-8")
+    folder = str(tmp_path / "ix")
+    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    assert _found(folder, "Nieustannem") == ["a.txt", "b.txt"]
 
 
 def test_a_word_that_is_also_a_name_is_the_word_whatever_its_capital(names_index):
@@ -256,3 +288,27 @@ def test_a_names_form_the_index_lacks_is_not_only_a_dictionary_word_with_diacrit
     # "debianie" could be the dictionary's "dębianie" typed without its
     # diacritics; its own term (debian) is in the index, so it is that too.
     assert _found(folder, "Debianie") == _found(folder, "debianie") == ["a.txt"]
+
+
+def test_names_reach_the_lexicon_when_the_word_caches_are_cleared(tmp_path, monkeypatch):
+    from searchkit import segments
+    from searchkit.index import update
+    from searchkit.lexicon import Lexicon
+
+    # The writer clears its caches of words every so many words: between
+    # documents, so that a name met early in a document still reaches the
+    # lexicon when it is posted later in it.
+    monkeypatch.setattr(segments, "_WORDS_CACHED", 12)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    words = " ".join(f"słowo{n}" for n in range(30))
+    (docs / "a.txt").write_text(f"Tokajewem. {words} i z Tokajewem.", encoding="utf-8")
+    (docs / "b.txt").write_text(f"{words} o Syrskim.", encoding="utf-8")
+    folder = str(tmp_path / "ix")
+    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    lexicon = Lexicon.open(folder)
+    try:
+        assert lexicon.name_of("tokajewem") == ("Tokajew", True)
+        assert lexicon.is_name("Tokajew") and lexicon.is_name("Syrsk")
+    finally:
+        lexicon.close()
