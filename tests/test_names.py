@@ -214,18 +214,12 @@ def test_a_word_in_lower_case_is_searched_by_its_terms_alone(names_index):
         assert searcher.lemmatizer.query_terms("tokajew", capital=True) == ["Tokajew"]
 
 
-def test_a_word_the_dictionary_lacks_that_only_starts_sentences_is_no_name(tmp_path):
-    from searchkit.index import update
-
+def test_a_word_the_dictionary_lacks_that_only_starts_sentences_is_no_name(make_index):
     # An old spelling (nieustannem, for nieustannym) starts a sentence in one
     # document and is written in lower case in the others: a query that
     # starts with it, with a capital, means the word.
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("Nieustannem staraniem zbudowano dom.", encoding="utf-8")
-    (docs / "b.txt").write_text("Pracował nieustannem wysiłkiem.", encoding="utf-8")
-    folder = str(tmp_path / "ix")
-    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    folder = make_index({"a.txt": "Nieustannem staraniem zbudowano dom.",
+                         "b.txt": "Pracował nieustannem wysiłkiem."})
     assert _found(folder, "Nieustannem") == ["a.txt", "b.txt"]
 
 
@@ -256,17 +250,11 @@ def test_a_phrase_takes_one_term_a_word(names_index):
     assert _found(names_index, '"napisał tokajewem"') == ["lower.txt"]
 
 
-def test_an_update_gives_new_documents_name_terms_as_a_fresh_build_does(tmp_path):
-    from searchkit.index import update
+def test_an_update_gives_new_documents_name_terms_as_a_fresh_build_does(make_index):
     from searchkit.lexicon import Lexicon
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("Rozmowa z Tokajewem trwała godzinę.", encoding="utf-8")
-    folder = str(tmp_path / "ix")
-    update(folder, [str(docs)], warn=lambda *a, **k: None)
-    (docs / "b.txt").write_text("Potem podziękowano Tokajewowi i Syrskiemu.", encoding="utf-8")
-    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    make_index({"a.txt": "Rozmowa z Tokajewem trwała godzinę."})
+    folder = make_index({"b.txt": "Potem podziękowano Tokajewowi i Syrskiemu."})
     assert _found(folder, "Tokajew") == ["a.txt", "b.txt"]
     assert _found(folder, "Syrski") == ["b.txt"]
     lexicon = Lexicon.open(folder)
@@ -277,35 +265,24 @@ def test_an_update_gives_new_documents_name_terms_as_a_fresh_build_does(tmp_path
         lexicon.close()
 
 
-def test_a_names_form_the_index_lacks_is_not_only_a_dictionary_word_with_diacritics(tmp_path):
-    from searchkit.index import update
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("Pakiety systemu Debian instaluje się łatwo.", encoding="utf-8")
-    folder = str(tmp_path / "ix")
-    update(folder, [str(docs)], warn=lambda *a, **k: None)
+def test_a_names_form_the_index_lacks_is_not_only_a_dictionary_word_with_diacritics(make_index):
+    folder = make_index({"a.txt": "Pakiety systemu Debian instaluje się łatwo."})
     # "debianie" could be the dictionary's "dębianie" typed without its
     # diacritics; its own term (debian) is in the index, so it is that too.
     assert _found(folder, "Debianie") == _found(folder, "debianie") == ["a.txt"]
 
 
-def test_names_reach_the_lexicon_when_the_word_caches_are_cleared(tmp_path, monkeypatch):
+def test_names_reach_the_lexicon_when_the_word_caches_are_cleared(make_index, monkeypatch):
     from searchkit import segments
-    from searchkit.index import update
     from searchkit.lexicon import Lexicon
 
     # The writer clears its caches of words every so many words: between
     # documents, so that a name met early in a document still reaches the
     # lexicon when it is posted later in it.
     monkeypatch.setattr(segments, "_WORDS_CACHED", 12)
-    docs = tmp_path / "docs"
-    docs.mkdir()
     words = " ".join(f"słowo{n}" for n in range(30))
-    (docs / "a.txt").write_text(f"Tokajewem. {words} i z Tokajewem.", encoding="utf-8")
-    (docs / "b.txt").write_text(f"{words} o Syrskim.", encoding="utf-8")
-    folder = str(tmp_path / "ix")
-    update(folder, [str(docs)], warn=lambda *a, **k: None)
+    folder = make_index({"a.txt": f"Tokajewem. {words} i z Tokajewem.",
+                         "b.txt": f"{words} o Syrskim."})
     lexicon = Lexicon.open(folder)
     try:
         assert lexicon.name_of("tokajewem") == ("Tokajew", True)
