@@ -193,8 +193,8 @@ class Lemmatizer:
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
-        if not capital or caps or self.frequency is None or len(form) < MIN_NAME_LENGTH \
-                or any(ch.isdigit() for ch in form):
+        if not capital or caps or lexicon is None or self.frequency is None \
+                or len(form) < MIN_NAME_LENGTH or any(ch.isdigit() for ch in form):
             return terms
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
@@ -204,8 +204,7 @@ class Lemmatizer:
             # forms would have (Tokajewowi: Tokajew's, the term capitalised).
             found = lexicon.name_of(form)
             term, anywhere = found or (terms[0][:1].upper() + terms[0][1:], True)
-        if not anywhere or lexicon is None or not lexicon.is_name(term) \
-                or not self.frequency(term):
+        if not anywhere or not lexicon.is_name(term) or not self.frequency(term):
             return terms
         return [term]
 

@@ -66,8 +66,8 @@ class Highlighter:
                for start, end in spans[form]]
         if self.names:
             names = self.names
-            out = [hit for hit in out if text[hit[0]:hit[1]].lower() not in names
-                   or _as_name(text, hit[0], hit[1], names[text[hit[0]:hit[1]].lower()])]
+            out = [hit for hit in out if (form := text[hit[0]:hit[1]].lower()) not in names
+                   or _as_name(text, hit[0], hit[1], names[form])]
         if prefixes:
             out += [(start, end, form, 1.0) for form, positions in spans.items()
                     if form not in forms and form.startswith(prefixes) and form not in STOPWORDS

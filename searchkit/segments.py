@@ -306,10 +306,11 @@ class SegmentBuilder:
         form = word.lower()
         if form in STOPWORDS:
             return _STOP
-        term = self._term(form, is_caps(word), cache, lemmatizer)
+        caps = is_caps(word)
+        term = self._term(form, caps, cache, lemmatizer)
         if not is_capitalised(word):
             return (form, term, None, False)
-        name = self._name(form, lemmatizer, None if is_caps(word) else term)
+        name = self._name(form, lemmatizer, None if caps else term)
         return (form, term, name[0], name[1])
 
     def _term(self, form: str, caps: bool, cache: dict, lemmatizer: Lemmatizer) -> str:
