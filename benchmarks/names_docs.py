@@ -255,14 +255,22 @@ class NameTerms:
         """Typed with a capital (lemmatizer.query_terms, with the collection
         for a lexicon): the name term the index gave the form where it wrote
         it as a name, else the one it gave a name's other forms; the name
-        alone when some form wrote it as a name inside a sentence."""
+        alone when some form wrote it as a name inside a sentence; for a word
+        that is also another word, when its name term is in at least
+        lemmatizer.NAME_SHARE as many documents as its word's terms."""
         lem = self.lem
         terms = list(dict.fromkeys(self(form, cls)[0] for cls in classes))
         if any(len(self(form, cls)) > 1 for cls in classes):
             term, anywhere = lem.name(form)
         else:
             term, anywhere = terms[0][:1].upper() + terms[0][1:], True
-        if not anywhere or term not in self._inside_names() or not frequency(term):
+        named = frequency(term)
+        if not named:
+            return terms
+        if anywhere:
+            if term not in self._inside_names():
+                return terms
+        elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
         return [term]
 

@@ -6,7 +6,8 @@ four fifths of the *training* names of names_eval's real run and judged on the
 other fifth (the names names_eval holds out are not used at all).
 
 * ``key``: the term a name's forms are guessed to. ``strip`` (searchkit's
-  ``guesser.name_key``: lemma less a final vowel, ó as o); ``keep_a`` keeps a
+  ``guesser.name_key``: lemma less a final vowel, but an -i not after k or g,
+  ó as o); ``strip_i`` (before 2026-12-01) strips every final vowel; ``keep_a`` keeps a
   final -a, so feminine first names stay apart from masculine ones (Bolesława,
   Bolesław); ``none`` strips no vowel; ``keep_ó`` does not write ó as o;
 * ``sg``: the weight of a singular form's vote when learning (news mostly
@@ -59,6 +60,7 @@ def _strip(lemma: str, keep: str = "") -> str:
 
 KEYS = {
     "strip": guesser.name_key,
+    "strip_i": lambda lemma: _strip(lemma).replace("ó", "o"),
     "keep_a": lambda lemma: _strip(lemma, "a").replace("ó", "o"),
     "none": lambda lemma: lemma.replace("ó", "o"),
     "keep_ó": _strip,

@@ -43,8 +43,14 @@ def name_key(lemma: str) -> str:
     A lemma would not do: a form's endings often fit two paradigms
     (Łuhańska: genitive of Łuhańsk or the feminine of Łuhański; Kijowa:
     of Kijów or of Kijow), and whichever lemma a rule picked would split the
-    other name's forms; their keys are the same."""
-    if len(lemma) > MIN_KEPT and lemma[-1] in _VOWELS:
+    other name's forms; their keys are the same.
+
+    A final -i stays but after k or g: there it ends an adjective (Syrski,
+    whose feminine is Syrska); elsewhere it ends a foreign name that keeps it
+    in every form (Alberti, Albertiego), which without it would meet another
+    (Albert; Conti and Conte: benchmarks/names_unknown.py)."""
+    if len(lemma) > MIN_KEPT and lemma[-1] in _VOWELS and not (
+            lemma[-1] == "i" and lemma[-2] not in "kg"):
         lemma = lemma[:-1]
     return lemma.replace("ó", "o")
 

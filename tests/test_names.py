@@ -25,6 +25,8 @@ NAMES = [
     ("Łuhańsku", "Łuhańsk"),
     ("Hamą", "Hama"),                   # the Syrian city: short names inflect too
     ("Hamy", "Hama"),
+    ("Albertiego", "Alberti"),          # a foreign name keeps its -i in every form
+    ("Contim", "Conti"),
 ]
 
 # Real names that share their beginning and must not share a term.
@@ -33,6 +35,8 @@ APART = [
     ("Kostiantyniwce", "Kostiantyna"),  # the town, the first name
     ("Budanowem", "Budana"),          # the general, the surname Budan
     ("Syrskiego", "Sunaka"),
+    ("Albertiego", "Alberta"),        # Alberti, Albert
+    ("Contiego", "Contem"),           # Conti, Conte
 ]
 
 
@@ -110,6 +114,16 @@ def test_learnt_rules_keep_only_the_endings_that_decide():
 def test_name_key_joins_a_names_paradigms():
     assert guesser.name_key("Kostiantyniwka".lower()) == "kostiantyniwk"
     assert guesser.name_key("kijów") == guesser.name_key("kijow") == "kijow"
+    # An adjective's -i goes (Syrska is Syrski's); a foreign name's stays.
+    assert guesser.name_key("syrski") == guesser.name_key("syrska") == "syrsk"
+    assert guesser.name_key("alberti") == "alberti" != guesser.name_key("albert")
+
+
+def test_a_name_the_dictionary_has_in_o_meets_its_spelling_in_a():
+    # SGJP has Łukaszenko (Łukaszenki, Łukaszence); the press also writes
+    # Łukaszenka, which SGJP lacks: written as names, they meet.
+    assert index_terms("z Łukaszenką i Łukaszence")[1::2] == ["Łukaszenk", "Łukaszenk"]
+    assert index_terms("o Łukaszence")[1] == index_terms("o Łukaszenka")[1]
 
 
 def test_changed_rules_change_the_signature_and_ask_for_a_rebuild(tmp_path, monkeypatch):
@@ -161,9 +175,10 @@ def test_a_word_written_as_a_name_gets_its_name_term_beside_its_term():
 
 def test_a_name_the_dictionary_knows_as_another_word_meets_its_forms_among_names():
     # SGJP reads Koronowa as the adjective koronowy; written with a capital,
-    # it is also the town Koronowo, as Koronowem is.
-    assert index_terms("w Koronowa i z Koronowem") == ["koronowy", "Koronowo",
-                                                     "koronowo", "Koronowo"]
+    # it is also the town Koronowo, as Koronowem is (a name in -o is keyed
+    # without it, as the rules key the names they guess).
+    assert index_terms("w Koronowa i z Koronowem") == ["koronowy", "Koronow",
+                                                     "koronowo", "Koronow"]
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +245,22 @@ def test_a_word_that_is_also_a_name_is_the_word_whatever_its_capital(names_index
     assert _found(names_index, "Marek") == _found(names_index, "marek") == ["marek.txt",
                                                                               "mark.txt"]
     assert _found(names_index, "Mark") == ["mark.txt"]
+
+
+def test_a_word_that_is_also_a_name_is_the_name_where_the_index_has_it_so_as_often(make_index):
+    # To the dictionary, Koronowa is the adjective koronowy; written with a
+    # capital, it is also the town Koronowo's genitive, as Koronowem is.
+    # Typed with a capital, it asks for the name where the index has the name
+    # in as many documents as the word; where the adjective is commoner, for
+    # the word.  In lower case, always the word.
+    town = {"a.txt": "Jechał do Koronowa wczoraj.", "b.txt": "Mieszka pod Koronowem od lat."}
+    folder = make_index(town, name="town")
+    assert _found(folder, "Koronowa") == ["a.txt", "b.txt"]
+    assert _found(folder, "koronowa") == ["a.txt"]
+    folder = make_index({**town, "c.txt": "Uszyto koronową suknię.",
+                         "d.txt": "Była w koronowej sukni."}, name="both")
+    assert _found(folder, "Koronowa") == _found(folder, "koronowa") == ["a.txt", "c.txt",
+                                                                         "d.txt"]
 
 
 def test_only_the_forms_written_as_the_name_are_highlighted(names_index):
