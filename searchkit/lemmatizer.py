@@ -59,9 +59,9 @@ STEMMER_TABLE = "polimorf"
 RULES_VERSION = 9
 
 # A word typed with a capital that the dictionary also knows as another word
-# (Gina: also gin's genitive; Wojna) is searched as the name when the index
-# writes it as one in this share of the documents that have its word's terms:
-# 1.0, every one.  Lower shares are measured in the README ("Names the dictionary lacks"):
+# (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
+# is searched as the name when its name term is in this share of as many
+# documents as its word's terms: 1.0, as many.  Lower shares are measured in the README ("Names the dictionary lacks"):
 # 0.25 takes the wrong hits on held-out SGJP names from 5.0% to 4.3%, but
 # costs the title queries 0.006 of nDCG (Żubr, Gwiazda: words some documents
 # capitalise, which a title's first word always is).
@@ -199,31 +199,39 @@ class Lemmatizer:
         it has seen it (in any capitalisation), else the computed one.
 
         A word typed with a capital that can only be a name (the dictionary
-        lacks it, or knows it only as a name) and that the index writes as a
-        name inside a sentence is searched as that name, its name term alone:
-        not a lower-case word that shares its term (Pociej, poco); not an old
+        lacks it, or knows it only as a name) whose name the index writes as
+        one inside a sentence (in any form: Gina may only start sentences,
+        Ginę is inside one) is searched as that name, its name term alone: not
+        a lower-case word that shares its term (Pociej, poco); not an old
         spelling the dictionary lacks that only ever starts a sentence.  A word
         the dictionary also knows as another word is that word (Wojna: a
-        capital at a query's start says nothing), unless every document of the
-        index that has the word writes it as a name (``NAME_SHARE``: Gina,
-        where no document has gin).  In lower case a word is searched by its
-        terms alone."""
+        capital at a query's start says nothing), unless the index has its
+        name in as many documents as its word (``NAME_SHARE``: Koronowa, the
+        adjective, where the town Koronowo is commoner).  In lower case a word
+        is searched by its terms alone."""
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
         if not capital or caps or lexicon is None or self.frequency is None \
                 or len(form) < MIN_NAME_LENGTH or any(ch.isdigit() for ch in form):
             return terms
+        is_name = lexicon.written_as_name
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
         else:
-            # No dictionary to load: the name term the index gave the form, or
-            # -- a form it only saw in lower case -- the one a name's other
-            # forms would have (Tokajewowi: Tokajew's, the term capitalised).
+            # No dictionary to load: the name term the index gave the form.
             found = lexicon.name_of(form)
-            term, anywhere = found or (terms[0][:1].upper() + terms[0][1:], True)
+            if found is None:
+                # A form it only saw in lower case: the name of a name's other
+                # forms (Tokajewowi: Tokajew's, the term capitalised), if one
+                # is a name wherever written with a capital -- not the name
+                # some forms of a common word have (Wiosna, Praska Wiosna).
+                term, anywhere = terms[0][:1].upper() + terms[0][1:], True
+                is_name = lexicon.is_name
+            else:
+                term, anywhere = found
         if anywhere:
-            if not lexicon.is_name(term) or not self.frequency(term):
+            if not is_name(term) or not self.frequency(term):
                 return terms
         else:
             named = self.frequency(term)

@@ -263,6 +263,32 @@ def test_a_word_that_is_also_a_name_is_the_name_where_the_index_has_it_so_as_oft
                                                                          "d.txt"]
 
 
+def test_a_name_is_a_name_when_any_of_its_forms_is_written_as_one_inside_a_sentence(make_index):
+    # Gina (which the dictionary lacks) only starts a sentence here; Giną,
+    # to the dictionary a form of ginąć, is written as her name inside one:
+    # typed with a capital, Gina is the name, not the gin that shares its term.
+    folder = make_index({"a.txt": "Gina przyszła wcześnie.", "b.txt": "Rozmawiał z Giną długo.",
+                         "c.txt": "Wypił dużo ginu."})
+    assert _found(folder, "Gina") == ["a.txt", "b.txt"]
+    from searchkit.lexicon import Lexicon
+
+    lexicon = Lexicon.open(folder)
+    try:
+        assert lexicon.written_as_name("Gin") and not lexicon.is_name("Gin")
+    finally:
+        lexicon.close()
+    # In lower case, every word it may be: gin, and giną without its diacritic.
+    assert _found(folder, "gina") == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_a_common_word_seen_only_in_lower_case_is_the_word_typed_with_a_capital(make_index):
+    # Wiosna is written as a name once (Praska Wiosna), wiosną only in lower
+    # case: typed with a capital, Wiosną is still the word.
+    folder = make_index({"a.txt": "Była to Praska Wiosna w Czechach.", "b.txt": "Przyszła wiosna.",
+                         "c.txt": "Lubię wiosnę.", "d.txt": "Pachnie wiosną."})
+    assert _found(folder, "Wiosną") == ["a.txt", "b.txt", "c.txt", "d.txt"]
+
+
 def test_only_the_forms_written_as_the_name_are_highlighted(names_index):
     from searchkit.search import Searcher
 
