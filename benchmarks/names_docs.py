@@ -262,36 +262,26 @@ class NameTerms:
         terms = list(dict.fromkeys(self(form, cls)[0] for cls in classes))
         if any(len(self(form, cls)) > 1 for cls in classes):
             term, anywhere = lem.name(form)
-            inside = self._inside_names()
         else:
             term, anywhere = terms[0][:1].upper() + terms[0][1:], True
-            inside = self._anywhere_names()
         named = frequency(term)
         if not named:
             return terms
         if anywhere:
-            if term not in inside:
+            if term not in self._inside_names():
                 return terms
         elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
         return [term]
 
     def _inside_names(self) -> set[str]:
-        """The name terms the lexicon holds as NAME_ANYWHERE or NAME_INSIDE
-        (lexicon.written_as_name): some form written as a name inside a sentence."""
+        """The name terms the lexicon holds as NAME_ANYWHERE: of a word that is a
+        name wherever written with a capital, written so inside a sentence."""
         if not hasattr(self, "_inside"):
             self._inside = {found[1] for (form, cls), found in self._terms.items()
-                            if cls in (CAPITAL, CAPS) and len(found) > 1}
+                            if cls in (CAPITAL, CAPS) and len(found) > 1
+                            and self.lem.name(form)[1]}
         return self._inside
-
-    def _anywhere_names(self) -> set[str]:
-        """Those of them held as NAME_ANYWHERE (lexicon.is_name): of a word that
-        is a name wherever written with a capital."""
-        if not hasattr(self, "_anywhere"):
-            self._anywhere = {found[1] for (form, cls), found in self._terms.items()
-                              if cls in (CAPITAL, CAPS) and len(found) > 1
-                              and self.lem.name(form)[1]}
-        return self._anywhere
 
 
 def one(function):

@@ -215,6 +215,19 @@ def signature() -> str:
             f"{STEMMER_TABLE}; name rules {rules_digest()}")
 
 
+def same_terms(recorded: str | None) -> bool:
+    """Does an index whose signature is ``recorded`` give words the terms this
+    searchkit's rules give them?  What a search can check cheaply -- the
+    tokenizer's and rules' versions, the name rules -- not the dictionary's or
+    the stemmer's package version, whose look-up would cost a search 10 ms."""
+    from searchkit.guesser import rules_digest
+    from searchkit.lemmatizer import RULES_VERSION
+
+    return recorded is None or (
+        recorded.startswith(f"tokens {TOKENS_VERSION}; rules {RULES_VERSION};")
+        and recorded.endswith(f"; name rules {rules_digest()}"))
+
+
 _FOLD = str.maketrans("łŁ", "lL")
 
 

@@ -106,8 +106,16 @@ def open_searcher(index_dir: str, cluster: str | None = None):
     if cluster or is_sharded(index_dir):
         from searchkit.shards.search import open_searcher as open_any
         return open_any(index_dir, cluster)
+    from searchkit.index import made_by_other_rules
     from searchkit.search import Searcher
-    return Searcher(index_dir)
+
+    searcher = Searcher(index_dir)
+    if made_by_other_rules(index_dir):
+        from searchkit.output import stderr_line
+        stderr_line(f"warning: the index at {index_dir} was made by another version of "
+                    "searchkit's analysis and may miss some words' documents; rebuild it "
+                    "with 'searchkit index --rebuild'")
+    return searcher
 
 
 def color_option(f):

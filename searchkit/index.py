@@ -108,6 +108,22 @@ def is_index(folder: str) -> bool:
         return True
 
 
+def made_by_other_rules(folder: str) -> bool:
+    """Was the index at ``folder`` made by rules that give some words other
+    terms than this searchkit's (analysis.same_terms)?  It still searches,
+    but a query word whose term changed may miss documents until a rebuild."""
+    from searchkit.manifest import Manifest
+
+    try:
+        manifest = Manifest.open(folder)
+    except Exception:  # no manifest, or a damaged one: searching will say so
+        return False
+    try:
+        return not analysis.same_terms(manifest.get_meta("analysis"))
+    finally:
+        manifest.close()
+
+
 def open_whoosh(folder: str):
     """Open an existing index for reading, with a clear error if there is none."""
     from whoosh import index as whoosh_index

@@ -199,10 +199,9 @@ class Lemmatizer:
         it has seen it (in any capitalisation), else the computed one.
 
         A word typed with a capital that can only be a name (the dictionary
-        lacks it, or knows it only as a name) whose name the index writes as
-        one inside a sentence (in any form: Gina may only start sentences,
-        Ginę is inside one) is searched as that name, its name term alone: not
-        a lower-case word that shares its term (Pociej, poco); not an old
+        lacks it, or knows it only as a name) and that the index writes as a
+        name inside a sentence is searched as that name, its name term alone:
+        not a lower-case word that shares its term (Pociej, poco); not an old
         spelling the dictionary lacks that only ever starts a sentence.  A word
         the dictionary also knows as another word is that word (Wojna: a
         capital at a query's start says nothing), unless the index has its
@@ -215,23 +214,20 @@ class Lemmatizer:
         if not capital or caps or lexicon is None or self.frequency is None \
                 or len(form) < MIN_NAME_LENGTH or any(ch.isdigit() for ch in form):
             return terms
-        is_name = lexicon.written_as_name
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
         else:
-            # No dictionary to load: the name term the index gave the form.
+            # No dictionary to load: the name term the index gave the form, or
+            # -- a form it only saw in lower case -- the one a name's other
+            # forms would have (Tokajewowi: Tokajew's, the term capitalised).
             found = lexicon.name_of(form)
-            if found is None:
-                # A form it only saw in lower case: the name of a name's other
-                # forms (Tokajewowi: Tokajew's, the term capitalised), if one
-                # is a name wherever written with a capital -- not the name
-                # some forms of a common word have (Wiosna, Praska Wiosna).
-                term, anywhere = terms[0][:1].upper() + terms[0][1:], True
-                is_name = lexicon.is_name
-            else:
-                term, anywhere = found
+            term, anywhere = found or (terms[0][:1].upper() + terms[0][1:], True)
         if anywhere:
-            if not is_name(term) or not self.frequency(term):
+            # Only a name wherever written with a capital counts (is_name), not
+            # the name term some forms of a common word have: the guessed key of
+            # an old spelling that only starts sentences (Nieustannem) may be
+            # that of a band's name (Nieustanny Ruch), Wiosną's is Praska Wiosna.
+            if not lexicon.is_name(term) or not self.frequency(term):
                 return terms
         else:
             named = self.frequency(term)

@@ -104,14 +104,6 @@ class Lexicon:
         return self._db.execute("SELECT 1 FROM forms WHERE term = ? AND caps = ? LIMIT 1",
                                 (term, NAME_ANYWHERE)).fetchone() is not None
 
-    def written_as_name(self, term: str) -> bool:
-        """Is ``term`` the name term of some form written as a name inside a
-        sentence (NAME_ANYWHERE or NAME_INSIDE)?  Gina starting sentences is
-        the name Ginę is inside one; nieustannem starting them is no name."""
-        return self._db.execute(
-            "SELECT 1 FROM forms WHERE term = ? AND caps IN (?, ?) LIMIT 1",
-            (term, NAME_ANYWHERE, NAME_INSIDE)).fetchone() is not None
-
     def forms_folding_to(self, folded: str) -> list[str]:
         rows = self._db.execute(
             "SELECT form FROM forms WHERE fold = ? "

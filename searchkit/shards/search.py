@@ -165,9 +165,6 @@ class _UnionLexicon:
     def is_name(self, term: str) -> bool:
         return any(part.is_name(term) for part in self.parts)
 
-    def written_as_name(self, term: str) -> bool:
-        return any(part.written_as_name(term) for part in self.parts)
-
     def forms_folding_to(self, folded: str) -> list[str]:
         return sorted({form for part in self.parts for form in part.forms_folding_to(folded)})
 
