@@ -101,16 +101,21 @@ def _cluster(cluster, index_dir):
 
 def open_searcher(index_dir: str, cluster: str | None = None):
     """A sharded index's searcher, or (importing nothing of sharding) a plain one."""
+    from searchkit.index import made_by_other_rules
     from searchkit.shards.layout import is_sharded
 
     if cluster or is_sharded(index_dir):
+        from searchkit.shards import layout
         from searchkit.shards.search import open_searcher as open_any
-        return open_any(index_dir, cluster)
-    from searchkit.index import made_by_other_rules
-    from searchkit.search import Searcher
-
-    searcher = Searcher(index_dir)
-    if made_by_other_rules(index_dir):
+        searcher = open_any(index_dir, cluster)
+        # The shards are built together: the first speaks for all (a
+        # cluster's workers check nothing here).
+        made_by = None if cluster else layout.read(index_dir).path(0)
+    else:
+        from searchkit.search import Searcher
+        searcher = Searcher(index_dir)
+        made_by = index_dir
+    if made_by is not None and made_by_other_rules(made_by):
         from searchkit.output import stderr_line
         stderr_line(f"warning: the index at {index_dir} was made by another version of "
                     "searchkit's analysis and may miss some words' documents; rebuild it "

@@ -61,10 +61,10 @@ RULES_VERSION = 9
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
 # is searched as the name when its name term is in this share of as many
-# documents as its word's terms: 1.0, as many.  Lower shares are measured in the README ("Names the dictionary lacks"):
-# 0.25 takes the wrong hits on held-out SGJP names from 5.0% to 4.3%, but
-# costs the title queries 0.006 of nDCG (Żubr, Gwiazda: words some documents
-# capitalise, which a title's first word always is).
+# documents as its word's terms: 1.0, as many.  Lower shares are measured in
+# the README ("Names SGJP lacks"): 0.25 takes the wrong hits on held-out SGJP
+# names from 5.0% to 4.3%, but costs the title queries 0.006 of nDCG (Żubr,
+# Gwiazda: words some documents capitalise, which a title's first word always is).
 NAME_SHARE = 1.0
 
 # A capitalised word this short gets no name term (Ul, Al, Dr: abbreviations

@@ -135,7 +135,10 @@ def test_changed_rules_change_the_signature_and_ask_for_a_rebuild(tmp_path, monk
     (docs / "a.txt").write_text("Rozmowa z Tokajewem.", encoding="utf-8")
     ix = str(tmp_path / "ix")
     update(ix, [str(docs)], warn=lambda *a, **k: None)
+    sharded = str(tmp_path / "sharded")
+    assert cli("index", str(docs), "--index", sharded, "--shards", "2").exit_code == 0
     assert cli("search", "Tokajewem", "--index", ix).stderr == ""
+    assert cli("search", "Tokajewem", "--index", sharded).stderr == ""
     before = analysis.signature()
     rules = tmp_path / "name-rules.tsv"
     shutil.copyfile(guesser.RULES_PATH, rules)
@@ -149,6 +152,7 @@ def test_changed_rules_change_the_signature_and_ask_for_a_rebuild(tmp_path, monk
     result = cli("search", "Tokajewem", "--index", ix)
     assert result.exit_code == 0 and "a.txt" in result.stdout
     assert "--rebuild" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert "--rebuild" in cli("search", "Tokajewem", "--index", sharded).stderr
 
 
 def test_search_for_an_inflected_name_finds_the_seed_article(cli, seed_index):
@@ -277,8 +281,9 @@ def test_a_word_that_is_also_a_name_is_the_name_where_the_index_has_it_so_as_oft
 def test_a_common_word_seen_only_in_lower_case_is_the_word_typed_with_a_capital(make_index):
     # Wiosna is written as a name once (Praska Wiosna), wiosną only in lower
     # case: typed with a capital, Wiosną is still the word.
-    folder = make_index({"a.txt": "Była to Praska Wiosna w Czechach.", "b.txt": "Przyszła wiosna.",
-                         "c.txt": "Lubię wiosnę.", "d.txt": "Pachnie wiosną."})
+    folder = make_index({"a.txt": "Była to Praska Wiosna w Czechach.",
+                         "b.txt": "Przyszła wiosna.", "c.txt": "Lubię wiosnę.",
+                         "d.txt": "Pachnie wiosną."})
     assert _found(folder, "Wiosną") == ["a.txt", "b.txt", "c.txt", "d.txt"]
 
 
