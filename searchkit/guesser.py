@@ -48,9 +48,12 @@ def name_key(lemma: str) -> str:
     A final -i stays but after k or g: there it ends an adjective (Syrski,
     whose feminine is Syrska); elsewhere it ends a foreign name that keeps it
     in every form (Alberti, Albertiego), which without it would meet another
-    (Albert; Conti and Conte: benchmarks/names_unknown.py)."""
+    (Albert; Conti and Conte: benchmarks/names_unknown.py).  So does a final
+    -e after n or s, which a Polish name's cases soften (Christinie): it is
+    a foreign name's (Christine, Johanne, Louise), not Christina's or Johann's."""
     if len(lemma) > MIN_KEPT and lemma[-1] in _VOWELS and not (
-            lemma[-1] == "i" and lemma[-2] not in "kg"):
+            (lemma[-1] == "i" and lemma[-2] not in "kg")
+            or (lemma[-1] == "e" and lemma[-2] in "ns")):
         lemma = lemma[:-1]
     return lemma.replace("ó", "o")
 

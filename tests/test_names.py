@@ -37,6 +37,8 @@ APART = [
     ("Syrskiego", "Sunaka"),
     ("Albertiego", "Alberta"),        # Alberti, Albert
     ("Contiego", "Contem"),           # Conti, Conte
+    ("Christine", "Christiną"),       # Christine, Christina
+    ("Johanne", "Johannem"),          # Johanne, Johann
 ]
 
 
@@ -117,6 +119,9 @@ def test_name_key_joins_a_names_paradigms():
     # An adjective's -i goes (Syrska is Syrski's); a foreign name's stays.
     assert guesser.name_key("syrski") == guesser.name_key("syrska") == "syrsk"
     assert guesser.name_key("alberti") == "alberti" != guesser.name_key("albert")
+    # An -e after n or s is a foreign name's; elsewhere a Polish ending's.
+    assert guesser.name_key("christine") == "christine" != guesser.name_key("christina")
+    assert guesser.name_key("katowice") == "katowic"
 
 
 def test_a_name_the_dictionary_has_in_o_meets_its_spelling_in_a():
