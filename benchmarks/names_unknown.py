@@ -89,10 +89,14 @@ def capitalised_lemmas() -> dict[str, dict[str, bool]]:
             for ext in ("dict", "info"):
                 Path(tmp, f"polish.{ext}").write_bytes(
                     jar.read(f"morfologik/dictionaries/pl.{ext}"))
-        dump = subprocess.Popen(
-            ["java", "-cp", os.pathsep.join(map(str, jars.values())),
-             "morfologik.tools.Launcher", "fsa_dump", "-d", str(Path(tmp, "polish.dict")),
-             "-x", "-r"], stdout=subprocess.PIPE)
+        try:
+            dump = subprocess.Popen(
+                ["java", "-cp", os.pathsep.join(map(str, jars.values())),
+                 "morfologik.tools.Launcher", "fsa_dump", "-d", str(Path(tmp, "polish.dict")),
+                 "-x", "-r"], stdout=subprocess.PIPE)
+        except FileNotFoundError:
+            raise SystemExit("names_unknown: no java on PATH: run "
+                             "../shared/peers/lucene/setup.sh") from None
         for line in io.TextIOWrapper(dump.stdout, encoding="utf-8"):
             parts = line.rstrip("\n").split("\t")
             if len(parts) != 3:
