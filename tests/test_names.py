@@ -258,7 +258,7 @@ def test_a_word_the_dictionary_lacks_that_only_starts_sentences_is_no_name(make_
     assert _found(folder, "Nieustannem") == ["a.txt", "b.txt"]
 
 
-def test_a_word_that_is_also_a_name_is_the_word_whatever_its_capital(names_index):
+def test_a_name_that_is_also_a_word_finds_every_marek_whatever_its_capital(names_index):
     # Marek is a name and a word: typed with a capital (as at a query's
     # start) it still finds every Marek; Mark (which the dictionary lacks)
     # finds Mark, not Marek, whose rules' guess would be "mark".
