@@ -171,20 +171,14 @@ def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -
             unsure[name] = maybe - set().union(*docs.values())
     # A query's terms: those of its form in every class the collection has
     # it in (what the index's lexicon answers for a lower-cased query word).
+    docs_of_term = _frequencies(postings, terms_of)
     if query is None:
         queries = {form: frozenset().union(*(terms_of(form, cls) for cls in keys_of[form]))
                    for docs in held.values() for form in docs}
     else:
-        counts = _frequencies(postings, terms_of)
-        queries = {form: frozenset(query(form, lambda term: len(counts.get(term, ())),
+        queries = {form: frozenset(query(form, lambda term: len(docs_of_term.get(term, ())),
                                          keys_of[form]))
                    for docs in held.values() for form in docs}
-    wanted = frozenset().union(*queries.values())
-    docs_of_term: dict[str, set[int]] = defaultdict(set)
-    for key, docs in postings.items():
-        for term in terms_of(*key):
-            if term in wanted:
-                docs_of_term[term].update(docs)
     recall, recall_new, wrong, n_queries = [], [], [], 0
     for name, docs in held.items():
         holding = set().union(*docs.values())
@@ -211,7 +205,8 @@ _FREQUENCIES: dict = {}
 
 
 def _frequencies(postings, terms_of) -> dict[str, set[int]]:
-    """term -> the documents that have it (a term's frequency, as the index's)."""
+    """term -> the documents that have it (its postings; a query's frequency),
+    once for each analysis ``terms_of``."""
     if terms_of not in _FREQUENCIES:
         out: dict[str, set[int]] = defaultdict(set)
         for key, docs in postings.items():

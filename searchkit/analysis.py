@@ -74,10 +74,11 @@ def _abbreviation(word: str) -> bool:
     return word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper())
 
 
-def ends_sentence(ends: str, previous: str | None) -> bool:
-    """Do the sentence ends ``ends`` (the SENTENCE_ENDS between two words, in
-    order) after the word ``previous`` end a sentence?"""
-    return bool(ends) and not (ends == "." and previous is not None and _abbreviation(previous))
+def starts_after(ends: str, previous: str | None) -> bool:
+    """Does a word start a sentence when ``ends`` (the SENTENCE_ENDS between
+    it and the word before, in order) follow the word ``previous`` (None: it
+    is the text's first word)?"""
+    return previous is None or (bool(ends) and not (ends == "." and _abbreviation(previous)))
 
 
 def starts_sentence(text: str, start: int) -> bool:
@@ -92,7 +93,7 @@ def starts_sentence(text: str, start: int) -> bool:
     before = gap
     while before and _in_word(text[before - 1]):
         before -= 1
-    return ends_sentence("".join(_END_IN.findall(text, gap, start)), text[before:gap])
+    return starts_after("".join(_END_IN.findall(text, gap, start)), text[before:gap])
 
 
 def words_and_ends(text: str) -> list[str]:
@@ -206,13 +207,12 @@ def signature() -> str:
     import hashlib
     from importlib.metadata import version
 
-    from searchkit.guesser import rules_digest
-    from searchkit.lemmatizer import RULES_VERSION, STEMMER_TABLE
+    from searchkit.lemmatizer import STEMMER_TABLE
 
+    head, tail = _rules_parts()
     stopwords = hashlib.sha1("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
-    return (f"tokens {TOKENS_VERSION}; rules {RULES_VERSION}; stopwords {stopwords}; "
-            f"morfeusz2 {version('morfeusz2')}; pystempel {version('pystempel')} "
-            f"{STEMMER_TABLE}; name rules {rules_digest()}")
+    return (f"{head}; stopwords {stopwords}; morfeusz2 {version('morfeusz2')}; "
+            f"pystempel {version('pystempel')} {STEMMER_TABLE}; {tail}")
 
 
 def same_terms(recorded: str | None) -> bool:
@@ -220,12 +220,18 @@ def same_terms(recorded: str | None) -> bool:
     searchkit's rules give them?  What a search can check cheaply -- the
     tokenizer's and rules' versions, the name rules -- not the dictionary's or
     the stemmer's package version, whose look-up would cost a search 10 ms."""
+    if recorded is None:
+        return True
+    head, tail = _rules_parts()
+    return recorded.startswith(head + ";") and recorded.endswith("; " + tail)
+
+
+def _rules_parts() -> tuple[str, str]:
+    """The first and last parts of ``signature``: this code's own rules."""
     from searchkit.guesser import rules_digest
     from searchkit.lemmatizer import RULES_VERSION
 
-    return recorded is None or (
-        recorded.startswith(f"tokens {TOKENS_VERSION}; rules {RULES_VERSION};")
-        and recorded.endswith(f"; name rules {rules_digest()}"))
+    return f"tokens {TOKENS_VERSION}; rules {RULES_VERSION}", f"name rules {rules_digest()}"
 
 
 _FOLD = str.maketrans("łŁ", "lL")
@@ -258,7 +264,7 @@ def diacritic_variants(word: str, limit: int = 1024) -> list[str]:
 class PolishTokenizer(Tokenizer):
     """Splits text with ``iter_words``; marks ALL-CAPS tokens (``token.caps``),
     those written with a capital (``token.capital``, ``is_capitalised``) and
-    whether a token starts a sentence (``token.start``; ``ends_sentence``)."""
+    whether a token starts a sentence (``token.start``; ``starts_after``)."""
 
     # A query word goes through several fields' analyzers in a row (body,
     # title, its forms): the words of the last text are kept, so it is split once.
@@ -282,8 +288,7 @@ class PolishTokenizer(Tokenizer):
             # Not for a single literal (a prefix's, a range's): no names there.
             t.capital = tokenize and is_capitalised(word)
             if t.capital:
-                t.start = previous is None or ends_sentence(
-                    "".join(_END_IN.findall(value, end, start)), previous)
+                t.start = starts_after("".join(_END_IN.findall(value, end, start)), previous)
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:

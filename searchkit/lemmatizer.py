@@ -197,6 +197,8 @@ class Lemmatizer:
     def query_terms(self, form: str, caps: bool = False, capital: bool = False) -> list[str]:
         """Terms to look up for a query word: those the index gave this form, if
         it has seen it (in any capitalisation), else the computed one.
+        ``capital``: the word was typed as a name may be written
+        (analysis.is_capitalised, which holds MIN_NAME_LENGTH and digits).
 
         A word typed with a capital that can only be a name (the dictionary
         lacks it, or knows it only as a name) and that the index writes as a
@@ -211,8 +213,7 @@ class Lemmatizer:
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
-        if not capital or caps or lexicon is None or self.frequency is None \
-                or len(form) < MIN_NAME_LENGTH or any(ch.isdigit() for ch in form):
+        if not capital or caps or lexicon is None or self.frequency is None:
             return terms
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be

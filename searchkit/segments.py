@@ -32,7 +32,7 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.formats import Existence
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from searchkit.analysis import (SENTENCE_ENDS, STOPWORDS, ends_sentence, is_capitalised,
+from searchkit.analysis import (SENTENCE_ENDS, STOPWORDS, is_capitalised, starts_after,
                                 words_and_ends)
 from searchkit.codec import Codec
 from searchkit.lemmatizer import Lemmatizer, is_caps
@@ -241,23 +241,24 @@ class SegmentBuilder:
                 positions[term] = [pos]
             else:
                 where.append(pos)
-            if name_term is not None and (anywhere or not (
-                    previous is None or ends_sentence(ends, previous))):
-                where = get(name_term)
-                if where is None:
-                    positions[name_term] = [pos]
-                else:
-                    where.append(pos)
-                if form in unposted:  # the lexicon learns a name term once posted
-                    if not anywhere:
-                        code = NAME_INSIDE
-                    elif previous is None or ends_sentence(ends, previous):
-                        code = NAME_STARTS  # until seen inside a sentence
+            if name_term is not None:
+                starts = starts_after(ends, previous)
+                if anywhere or not starts:
+                    where = get(name_term)
+                    if where is None:
+                        positions[name_term] = [pos]
                     else:
-                        code = NAME_ANYWHERE
-                    self.new_forms[form, code] = name_term
-                    if code != NAME_STARTS:
-                        del unposted[form]
+                        where.append(pos)
+                    if form in unposted:  # the lexicon learns a name term once posted
+                        if not anywhere:
+                            code = NAME_INSIDE
+                        elif starts:
+                            code = NAME_STARTS  # until seen inside a sentence
+                        else:
+                            code = NAME_ANYWHERE
+                        self.new_forms[form, code] = name_term
+                        if code != NAME_STARTS:
+                            del unposted[form]
             pos += 1
             kept += 1
             previous, ends = tokens[i], ""
