@@ -34,6 +34,7 @@ MIN_KEPT = 3
 Rule = tuple[int, str]  # (letters cut from the end, ending appended)
 
 _VOWELS = frozenset("aeiouyąę")
+_SOFT = {"ń": "ni", "ć": "ci", "ź": "zi"}
 
 
 def name_key(lemma: str) -> str:
@@ -43,7 +44,12 @@ def name_key(lemma: str) -> str:
     A lemma would not do: a form's endings often fit two paradigms
     (Łuhańska: genitive of Łuhańsk or the feminine of Łuhański; Kijowa:
     of Kijów or of Kijow), and whichever lemma a rule picked would split the
-    other name's forms; their keys are the same.
+    other name's forms; their keys are the same.  For the same reason the key
+    drops the e that a masculine's cases lose before a final k or l
+    (Szafranek, Szafranka; Bebel, Bebla: `szafrank`, `bebl`, which Szafranka
+    the feminine shares), and writes a final ń, ć, ź as the ni, ci, zi of the
+    cases (Armenia would otherwise be the genitive of an Armeń, `armeń`,
+    while Armenii is `armeni`; Chersoń, Chersonia: `chersoni`).
 
     A final -i stays but after k or g: there it ends an adjective (Syrski,
     whose feminine is Syrska); elsewhere it ends a foreign name that keeps it
@@ -55,6 +61,10 @@ def name_key(lemma: str) -> str:
             (lemma[-1] == "i" and lemma[-2] not in "kg")
             or (lemma[-1] == "e" and lemma[-2] in "ns")):
         lemma = lemma[:-1]
+    if len(lemma) > MIN_KEPT + 1 and lemma[-2] == "e" and lemma[-1] in "kl":
+        lemma = lemma[:-2] + lemma[-1]
+    if lemma[-1:] in _SOFT:
+        lemma = lemma[:-1] + _SOFT[lemma[-1]]
     return lemma.replace("ó", "o")
 
 

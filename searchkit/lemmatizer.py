@@ -56,7 +56,7 @@ STEMMER_TABLE = "polimorf"
 
 # Bump when compute() would give any word another term: an index's terms (and
 # its lexicon, which caches them) are only valid for the rules that made them.
-RULES_VERSION = 9
+RULES_VERSION = 10
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)

@@ -27,6 +27,10 @@ NAMES = [
     ("Hamy", "Hama"),
     ("Albertiego", "Alberti"),          # a foreign name keeps its -i in every form
     ("Contim", "Conti"),
+    ("Chersonia", "Chersoń"),           # ń -> ni: the genitive is no feminine Chersonia's
+    ("Chersoniem", "Chersoń"),
+    ("Norfolku", "Norfolk"),            # not a Norfolek's, whose e its cases would lose
+    ("Blackiem", "Black"),
 ]
 
 # Real names that share their beginning and must not share a term.
@@ -122,6 +126,13 @@ def test_name_key_joins_a_names_paradigms():
     # An -e after n or s is a foreign name's; elsewhere a Polish ending's.
     assert guesser.name_key("christine") == "christine" != guesser.name_key("christina")
     assert guesser.name_key("katowice") == "katowic"
+    # A final ń is written as its cases write it (Armenia's nominative is also
+    # the genitive of an Armeń), and a masculine's e before k or l goes, as in
+    # its cases (Szafranka: the masculine's genitive, the feminine).
+    assert guesser.name_key("armeń") == guesser.name_key("armenia") == "armeni"
+    assert guesser.name_key("chersoń") == "chersoni"
+    assert guesser.name_key("szafranek") == guesser.name_key("szafranka") == "szafrank"
+    assert guesser.name_key("bebel") == guesser.name_key("bebla") == "bebl"
 
 
 def test_a_name_the_dictionary_has_in_o_meets_its_spelling_in_a():
