@@ -35,6 +35,7 @@ Rule = tuple[int, str]  # (letters cut from the end, ending appended)
 
 _VOWELS = frozenset("aeiouyąę")
 _SOFT = {"ń": "ni", "ć": "ci", "ź": "zi"}
+_SOFTENED = {"s": "ś", "z": "ź", "c": "ć", "n": "ń"}
 
 
 def name_key(lemma: str) -> str:
@@ -47,7 +48,8 @@ def name_key(lemma: str) -> str:
     other name's forms; their keys are the same.  For the same reason the key
     drops the e that a masculine's cases lose before a final k or l
     (Szafranek, Szafranka; Bebel, Bebla: `szafrank`, `bebl`, which Szafranka
-    the feminine shares), and writes a final ń, ć, ź as the ni, ci, zi of the
+    the feminine shares; Grzesiek, Grześka: `grześk`; not Daniel's, whose
+    cases keep it), and writes a final ń, ć, ź as the ni, ci, zi of the
     cases (Armenia would otherwise be the genitive of an Armeń, `armeń`,
     while Armenii is `armeni`; Chersoń, Chersonia: `chersoni`).
 
@@ -62,7 +64,13 @@ def name_key(lemma: str) -> str:
             or (lemma[-1] == "e" and lemma[-2] in "ns")):
         lemma = lemma[:-1]
     if len(lemma) > MIN_KEPT + 1 and lemma[-2] == "e" and lemma[-1] in "kl":
-        lemma = lemma[:-2] + lemma[-1]
+        if lemma[-3] != "i":
+            lemma = lemma[:-2] + lemma[-1]
+        elif lemma[-1] == "k" and len(lemma) > MIN_KEPT + 2 and lemma[-4] in _SOFTENED:
+            # -siek, -ciek, -niek, -ziek: Grzesiek's cases soften the
+            # consonant instead (Grześka); without the i, the key would be
+            # Grzesik's, another name.
+            lemma = lemma[:-4] + _SOFTENED[lemma[-4]] + "k"
     if lemma[-1:] in _SOFT:
         lemma = lemma[:-1] + _SOFT[lemma[-1]]
     return lemma.replace("ó", "o")
