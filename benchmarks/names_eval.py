@@ -95,18 +95,19 @@ class WithoutNames(lemmatizer.Lemmatizer):
 
     def lemmas(self, form: str) -> list[str]:
         if form not in self._lemmas:
-            plain, marked = [], []
+            plain, marked, readings = [], [], []
             for start, _end, (_o, lemma, tag, names, labels) in self.morfeusz.analyse(form):
                 if start != 0 or tag == "ign":
                     continue
                 lemma = lemma.split(":", 1)[0]
                 if self._removed(lemma.lower(), names):
                     continue
-                secondary = tag.split(":", 1)[0] in lemmatizer._SECONDARY_TAGS or any(
-                    label in lemmatizer._MARKED_LABELS
-                    for group in labels for label in group.split(","))
+                secondary = lemmatizer.is_secondary(lemma, tag, labels)
                 (marked if secondary else plain).append(lemma)
-            self._lemmas[form] = plain or marked
+                readings.append((lemma, tag, names))
+            families = lemmatizer.family_plurals(readings)
+            self._lemmas[form] = [lemma for lemma in plain or marked if lemma not in families] \
+                or plain or marked
         return self._lemmas[form]
 
 

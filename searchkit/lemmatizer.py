@@ -56,7 +56,7 @@ STEMMER_TABLE = "polimorf"
 
 # Bump when compute() would give any word another term: an index's terms (and
 # its lexicon, which caches them) are only valid for the rules that made them.
-RULES_VERSION = 10
+RULES_VERSION = 11
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
@@ -79,6 +79,34 @@ _SECONDARY_TAGS = frozenset({"ger", "depr"})
 _MARKED_LABELS = frozenset({
     "daw.", "przest.", "przest._dziś_książk.", "daw._dziś_gwar.", "pot.", "rzad.", "gwar.",
     "reg.", "środ.", "pogard.", "wulg.", "żart.", "slang", "indyw."})
+
+
+def is_secondary(lemma: str, tag: str, labels) -> bool:
+    """Does this reading count only when the form has no other?  Gerunds and
+    depreciative forms, and marked usage."""
+    return (tag.split(":", 1)[0] in _SECONDARY_TAGS
+            or any(label in _MARKED_LABELS for group in labels for label in group.split(",")))
+
+
+def family_plurals(readings) -> set[str]:
+    """The lemmas of ``readings`` ((lemma, tag, qualifiers)) read only as a
+    family's plural (a first name's or surname's, m1) where the same form is a
+    town's singular (m3): the Kraks of *Krakowie*, Kraków's locative; the
+    Kijs of *Kijowie*; the Lews of *Lwowie*.  Their alphabetical lemma took *Kraków*
+    and *Krakowie* away from the city's other forms (*Krakowa*, *Krakowem*).
+    Peoples stay (*Serbów*: the Serbs, not the village Serbów), and so do
+    families beside a neuter village's (*Nowakowie*, not Nowakowo's)."""
+    if not any(tag.startswith("subst:sg:") and tag.endswith(":m3") and "nazwa_geograficzna" in names
+               for _lemma, tag, names in readings):
+        return set()
+    plural, other = set(), set()
+    for lemma, tag, names in readings:
+        if (tag.startswith("subst:pl:") and tag.endswith(":m1") and "nazwa_pospolita" not in names
+                and ("nazwisko" in names or "imię" in names)):
+            plural.add(lemma)
+        else:
+            other.add(lemma)
+    return plural - other
 
 
 def is_caps(token: str) -> bool:
@@ -338,14 +366,17 @@ class Lemmatizer:
     def _analysis(self, form: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
         """``lemmas``' plain and marked lemmas of ``form``, and every reading
         as (lemma, tag), from one call of Morfeusz."""
-        plain, marked, readings = [], [], []
-        for start, _end, (_orth, lemma, tag, _names, labels) in self.morfeusz.analyse(form):
+        plain, marked, readings, named = [], [], [], []
+        for start, _end, (_orth, lemma, tag, names, labels) in self.morfeusz.analyse(form):
             if start == 0 and tag != "ign":
-                secondary = tag.split(":", 1)[0] in _SECONDARY_TAGS or any(
-                    label in _MARKED_LABELS for group in labels for label in group.split(","))
                 lemma = lemma.split(":", 1)[0]
-                (marked if secondary else plain).append(lemma)
+                (marked if is_secondary(lemma, tag, labels) else plain).append(lemma)
                 readings.append((lemma, tag))
+                named.append((lemma, tag, names))
+        families = family_plurals(named)
+        if families:
+            plain = [lemma for lemma in plain if lemma not in families]
+            marked = [lemma for lemma in marked if lemma not in families]
         return plain, marked, readings
 
 
