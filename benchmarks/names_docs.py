@@ -224,8 +224,8 @@ class NameTerms:
     (lemmatizer.name) of a word written with a capital (or in capitals)
     inside a sentence, or starting one when it can only be a name
     (analysis.PolishTokenizer); a query typed with a capital gets
-    lemmatizer.query_terms's answer (a query in lower case gets the word's
-    terms alone, as before name terms: the default query of ``measure``)."""
+    lemmatizer.query_terms's answer (``query``; typed in lower case:
+    ``lower``)."""
 
     def __init__(self, lem):
         self.lem = lem
@@ -271,6 +271,20 @@ class NameTerms:
         elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
         return [term]
+
+    def lower(self, form: str, frequency, classes) -> list[str]:
+        """Typed in lower case (lemmatizer.query_terms): the word's terms, and
+        for a word that can only be a name, written as one inside a sentence
+        somewhere, its name term too (lemmatizer._lower_case_name)."""
+        terms = list(dict.fromkeys(self(form, cls)[0] for cls in classes))
+        if len(form) < lemmatizer.MIN_NAME_LENGTH or any(ch.isdigit() for ch in form) \
+                or not any(len(self(form, cls)) > 1 for cls in classes):
+            return terms
+        term, anywhere = self.lem.name(form)
+        if not anywhere or term in terms or term not in self._inside_names() \
+                or not frequency(term):
+            return terms
+        return terms + [term]
 
     def _inside_names(self) -> set[str]:
         """The name terms the lexicon holds as NAME_ANYWHERE: of a word that is a
@@ -427,6 +441,9 @@ def main(argv=None) -> int:
     label = "searchkit with name terms, query typed with a capital"
     analyzers[label] = NameTerms(now)
     queries = {label: analyzers[label].query}
+    lower = "searchkit with name terms, query in lower case"
+    analyzers[lower] = analyzers[label]
+    queries[lower] = analyzers[label].lower
     perfect = NameTerms(names_eval.WithoutNames(now.removed, now._stemmer_path,
                                                 perfect_guess(judged, guess), now.surnames))
     analyzers[CEILING] = perfect
