@@ -59,6 +59,7 @@ tokenised collection is cached in benchmarks/work/)::
 
     .venv/bin/python benchmarks/names_docs.py
     .venv/bin/python benchmarks/names_docs.py --capitals unnamed   # + a variant, held-out names
+    .venv/bin/python benchmarks/names_docs.py --dictionary   # SGJP's names as the dictionary knows them
     .venv/bin/python benchmarks/names_docs.py --train capitals=one capitals=both  # variants, training names only
 """
 
@@ -403,6 +404,9 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=build_name_rules.DEFAULT_DATA)
     parser.add_argument("--capitals", metavar="RULE", action="append", default=[],
                         help="also searchkit with a capitals rule (see --train), on the held-out names")
+    parser.add_argument("--dictionary", action="store_true",
+                        help="instead: every SGJP name as the shipped dictionary knows it "
+                             "(Kraków, Gdańsk), typed with a capital and in lower case")
     parser.add_argument("--train", nargs="*", metavar="capitals=RULE",
                         help="compare variants on the training names only (names_eval's "
                              "training part, split again as names_variants.py does)")
@@ -415,6 +419,23 @@ def main(argv=None) -> int:
     postings, n_docs = collection(args.data)
     print(f"{n_docs:,} documents, {len(postings):,} (form, class) keys "
           f"({time.perf_counter() - clock:.0f} s)", file=sys.stderr)
+
+    if args.dictionary:
+        # Not held out: how the dictionary's own names (a feminine surname with
+        # its masculine) meet their forms, where their readings compete with
+        # other words' and names' (Gdańska: also the adjective gdański's).
+        paradigms, family, _kinds = build_name_rules.load_paradigms(args.data)
+        names: dict[str, set[str]] = defaultdict(set)
+        for lemma, forms in paradigms.items():
+            names[family[lemma]].update(forms)
+        shipped = lemmatizer.Lemmatizer(str(WORK_DIR / "stempel-polimorf.bin"))
+        terms = NameTerms(shipped)
+        print(f"SGJP's names, the shipped dictionary, in {n_docs:,} PoQuAD and Wikisource "
+              f"paragraphs:\n\n{HEADER}")
+        for label, query in (("searchkit, query typed with a capital", terms.query),
+                             ("searchkit, query in lower case", terms.lower)):
+            print(row(label, measure(names, postings, terms, shipped.known, query)), flush=True)
+        return 0
 
     if args.train is not None:
         judged, before, now, guess, _kinds = sgjp_setup(
