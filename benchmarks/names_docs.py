@@ -274,18 +274,9 @@ class NameTerms:
         return [term]
 
     def lower(self, form: str, frequency, classes) -> list[str]:
-        """Typed in lower case (lemmatizer.query_terms): the word's terms, and
-        for a word that can only be a name, written as one inside a sentence
-        somewhere, its name term too (lemmatizer._lower_case_name)."""
-        terms = list(dict.fromkeys(self(form, cls)[0] for cls in classes))
-        if len(form) < lemmatizer.MIN_NAME_LENGTH or any(ch.isdigit() for ch in form) \
-                or not any(len(self(form, cls)) > 1 for cls in classes):
-            return terms
-        term, anywhere = self.lem.name(form)
-        if not anywhere or term in terms or term not in self._inside_names() \
-                or not frequency(term):
-            return terms
-        return terms + [term]
+        """Typed in lower case (lemmatizer.query_terms): the terms the index
+        gave the form, not its name term."""
+        return list(dict.fromkeys(self(form, cls)[0] for cls in classes))
 
     def _inside_names(self) -> set[str]:
         """The name terms the lexicon holds as NAME_ANYWHERE: of a word that is a

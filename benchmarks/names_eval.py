@@ -102,7 +102,7 @@ class WithoutNames(lemmatizer.Lemmatizer):
                 lemma = lemma.split(":", 1)[0]
                 if self._removed(lemma.lower(), names):
                     continue
-                secondary = lemmatizer.is_secondary(lemma, tag, labels)
+                secondary = lemmatizer.is_secondary(tag, labels)
                 (marked if secondary else plain).append(lemma)
                 readings.append((lemma, tag, names))
             families = lemmatizer.family_plurals(readings)

@@ -81,7 +81,7 @@ _MARKED_LABELS = frozenset({
     "reg.", "środ.", "pogard.", "wulg.", "żart.", "slang", "indyw."})
 
 
-def is_secondary(lemma: str, tag: str, labels) -> bool:
+def is_secondary(tag: str, labels) -> bool:
     """Does this reading count only when the form has no other?  Gerunds and
     depreciative forms, and marked usage."""
     return (tag.split(":", 1)[0] in _SECONDARY_TAGS
@@ -237,15 +237,12 @@ class Lemmatizer:
         capital at a query's start says nothing), unless the index has its
         name in as many documents as its word (``NAME_SHARE``: Koronowa, the
         adjective, where the town Koronowo is commoner).  In lower case a word
-        is searched by its terms, and one that can only be a name by its name
-        term as well (``_lower_case_name``: gdansk)."""
+        is searched by its terms alone."""
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
-        if caps or lexicon is None or self.frequency is None:
+        if not capital or caps or lexicon is None or self.frequency is None:
             return terms
-        if not capital:
-            return self._lower_case_name(form, terms) if seen else terms
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
         else:
@@ -266,22 +263,6 @@ class Lemmatizer:
             if not named or named < NAME_SHARE * max(map(self.frequency, terms)):
                 return terms
         return [term]
-
-    def _lower_case_name(self, form: str, terms: list[str]) -> list[str]:
-        """A word typed in lower case that can only be a name, and that the
-        index writes as a name inside a sentence, also searches its name term:
-        people type names in lower case (gdansk), and a name's forms may have
-        other words' terms (Gdańska is also the adjective gdański's) where
-        their name term is one.  Its terms stay: documents that write the name
-        in lower case have only those."""
-        if len(form) < MIN_NAME_LENGTH or any(ch.isdigit() for ch in form):
-            return terms
-        found = self.lexicon.name_of(form)
-        if found is None or not found[1] or found[0] in terms:
-            return terms
-        if not self.lexicon.is_name(found[0]) or not self.frequency(found[0]):
-            return terms
-        return terms + [found[0]]
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""
@@ -389,7 +370,7 @@ class Lemmatizer:
         for start, _end, (_orth, lemma, tag, names, labels) in self.morfeusz.analyse(form):
             if start == 0 and tag != "ign":
                 lemma = lemma.split(":", 1)[0]
-                (marked if is_secondary(lemma, tag, labels) else plain).append(lemma)
+                (marked if is_secondary(tag, labels) else plain).append(lemma)
                 readings.append((lemma, tag))
                 named.append((lemma, tag, names))
         families = family_plurals(named)

@@ -184,9 +184,7 @@ def test_query_words_the_index_knows_take_the_index_terms(make_index):
     assert Lemmatizer().query_terms("centcom") == ["centc"]
     index = make_index({"a.txt": "Raport\n\nDowództwo CENTCOM potwierdziło atak."})
     with Searcher(index) as s:
-        # (and, the index having CENTCOM written as a name, its name term)
-        terms = s.lemmatizer.query_terms("centcom")
-        assert terms[0] == "centcom" and "centc" not in terms
+        assert s.lemmatizer.query_terms("centcom") == ["centcom"]
         assert [h.id for h in s.search("centcom").hits] == ["a.txt"]
 
 
