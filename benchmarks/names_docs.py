@@ -59,7 +59,7 @@ tokenised collection is cached in benchmarks/work/)::
 
     .venv/bin/python benchmarks/names_docs.py
     .venv/bin/python benchmarks/names_docs.py --capitals unnamed   # + a variant, held-out names
-    .venv/bin/python benchmarks/names_docs.py --dictionary   # SGJP's names as the dictionary knows them
+    .venv/bin/python benchmarks/names_docs.py --dictionary   # SGJP's names, the dictionary's
     .venv/bin/python benchmarks/names_docs.py --train capitals=one capitals=both  # variants, training names only
 """
 
@@ -384,7 +384,8 @@ def row(label: str, r: dict) -> str:
             f"{pct(r['recall_without_own'])} | {pct(r['wrong_hits'])} |")
 
 
-CEILING = "ceiling: every form of a judged name guessed to its name's key, query typed with a capital"
+CEILING = ("ceiling: every form of a judged name guessed to its name's key, "
+           "query typed with a capital")
 
 HEADER = ("| analyzer | names | queries | recall of documents with other forms "
           "| without those holding the query form | wrong hits |\n|---|---:|---:|---:|---:|---:|")

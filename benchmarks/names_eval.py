@@ -106,8 +106,9 @@ class WithoutNames(lemmatizer.Lemmatizer):
                 (marked if secondary else plain).append(lemma)
                 readings.append((lemma, tag, names))
             families = lemmatizer.family_plurals(readings)
-            self._lemmas[form] = [lemma for lemma in plain or marked if lemma not in families] \
-                or plain or marked
+            plain = [lemma for lemma in plain if lemma not in families]
+            marked = [lemma for lemma in marked if lemma not in families]
+            self._lemmas[form] = plain or marked
         return self._lemmas[form]
 
 

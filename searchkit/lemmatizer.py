@@ -92,12 +92,14 @@ def family_plurals(readings) -> set[str]:
     """The lemmas of ``readings`` ((lemma, tag, qualifiers)) read only as a
     family's plural (a first name's or surname's, m1) where the same form is a
     town's singular (m3): the Kraks of *Krakowie*, Kraków's locative; the
-    Kijs of *Kijowie*; the Lews of *Lwowie*.  Their alphabetical lemma took *Kraków*
-    and *Krakowie* away from the city's other forms (*Krakowa*, *Krakowem*).
-    Peoples stay (*Serbów*: the Serbs, not the village Serbów), and so do
-    families beside a neuter village's (*Nowakowie*, not Nowakowo's)."""
-    if not any(tag.startswith("subst:sg:") and tag.endswith(":m3") and "nazwa_geograficzna" in names
-               for _lemma, tag, names in readings):
+    Kijs of *Kijowie*; the Lews of *Lwowie*.  Their alphabetical lemma took
+    *Kraków* and *Krakowie* away from the city's other forms (*Krakowa*,
+    *Krakowem*).  Peoples stay (*Serbów*: the Serbs, not the village Serbów),
+    and so do families beside a neuter village's (*Nowakowie*, not
+    Nowakowo's).  The cost, measured in the README: a family whose plural is
+    a town's form goes to the town (*Radziwiłłowie*)."""
+    if not any(tag.startswith("subst:sg:") and tag.endswith(":m3")
+               and "nazwa_geograficzna" in names for _lemma, tag, names in readings):
         return set()
     plural, other = set(), set()
     for lemma, tag, names in readings:
@@ -366,18 +368,17 @@ class Lemmatizer:
     def _analysis(self, form: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
         """``lemmas``' plain and marked lemmas of ``form``, and every reading
         as (lemma, tag), from one call of Morfeusz."""
-        plain, marked, readings, named = [], [], [], []
+        plain, marked, named = [], [], []
         for start, _end, (_orth, lemma, tag, names, labels) in self.morfeusz.analyse(form):
             if start == 0 and tag != "ign":
                 lemma = lemma.split(":", 1)[0]
                 (marked if is_secondary(tag, labels) else plain).append(lemma)
-                readings.append((lemma, tag))
                 named.append((lemma, tag, names))
         families = family_plurals(named)
         if families:
             plain = [lemma for lemma in plain if lemma not in families]
             marked = [lemma for lemma in marked if lemma not in families]
-        return plain, marked, readings
+        return plain, marked, [(lemma, tag) for lemma, tag, _names in named]
 
 
 def default_stemmer_path() -> str:
