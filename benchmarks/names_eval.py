@@ -93,21 +93,12 @@ class WithoutNames(lemmatizer.Lemmatizer):
     def compound_lemmas(self, form: str) -> list[str]:
         return [] if self.before else super().compound_lemmas(form)
 
+    def _dropped(self, lemma: str, names) -> bool:
+        return self._removed(lemma.lower(), names)
+
     def lemmas(self, form: str) -> list[str]:
         if form not in self._lemmas:
-            plain, marked, readings = [], [], []
-            for start, _end, (_o, lemma, tag, names, labels) in self.morfeusz.analyse(form):
-                if start != 0 or tag == "ign":
-                    continue
-                lemma = lemma.split(":", 1)[0]
-                if self._removed(lemma.lower(), names):
-                    continue
-                secondary = lemmatizer.is_secondary(tag, labels)
-                (marked if secondary else plain).append(lemma)
-                readings.append((lemma, tag, names))
-            families = lemmatizer.family_plurals(readings)
-            plain = [lemma for lemma in plain if lemma not in families]
-            marked = [lemma for lemma in marked if lemma not in families]
+            plain, marked, _readings = self._analysis(form)
             self._lemmas[form] = plain or marked
         return self._lemmas[form]
 

@@ -102,10 +102,9 @@ def _cluster(cluster, index_dir):
 def open_searcher(index_dir: str, cluster: str | None = None):
     """A sharded index's searcher, or (importing nothing of sharding) a plain one."""
     from searchkit.index import made_by_other_rules
-    from searchkit.shards.layout import is_sharded
+    from searchkit.shards import layout
 
-    if cluster or is_sharded(index_dir):
-        from searchkit.shards import layout
+    if cluster or layout.is_sharded(index_dir):
         from searchkit.shards.search import open_searcher as open_any
         searcher = open_any(index_dir, cluster)
         # The shards are built together: the first speaks for all (a

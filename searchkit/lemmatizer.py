@@ -368,17 +368,25 @@ class Lemmatizer:
     def _analysis(self, form: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
         """``lemmas``' plain and marked lemmas of ``form``, and every reading
         as (lemma, tag), from one call of Morfeusz."""
-        plain, marked, named = [], [], []
+        plain, marked, named, readings = [], [], [], []
         for start, _end, (_orth, lemma, tag, names, labels) in self.morfeusz.analyse(form):
             if start == 0 and tag != "ign":
                 lemma = lemma.split(":", 1)[0]
+                readings.append((lemma, tag))
+                if self._dropped(lemma, names):
+                    continue
                 (marked if is_secondary(tag, labels) else plain).append(lemma)
                 named.append((lemma, tag, names))
         families = family_plurals(named)
         if families:
             plain = [lemma for lemma in plain if lemma not in families]
             marked = [lemma for lemma in marked if lemma not in families]
-        return plain, marked, [(lemma, tag) for lemma, tag, _names in named]
+        return plain, marked, readings
+
+    def _dropped(self, lemma: str, names) -> bool:
+        """A reading the lemmas leave out (a subclass's dictionary may lack
+        some names: benchmarks/names_eval.py)."""
+        return False
 
 
 def default_stemmer_path() -> str:
