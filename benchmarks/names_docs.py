@@ -275,7 +275,12 @@ class NameTerms:
 
     def lower(self, form: str, frequency, classes) -> list[str]:
         """Typed in lower case (lemmatizer.query_terms): the terms the index
-        gave the form, not its name term."""
+        gave the form, not its name term; but a form that can only be a name,
+        which the index wrote with a capital and never in lower case
+        (lexicon.only_as_name), as if typed with a capital."""
+        if (LOWER not in classes and (CAPITAL in classes or START in classes)
+                and self.lem.name(form)[1]):
+            return self.query(form, frequency, classes)
         return list(dict.fromkeys(self(form, cls)[0] for cls in classes))
 
     def _inside_names(self) -> set[str]:

@@ -263,8 +263,9 @@ def diacritic_variants(word: str, limit: int = 1024) -> list[str]:
 
 class PolishTokenizer(Tokenizer):
     """Splits text with ``iter_words``; marks ALL-CAPS tokens (``token.caps``),
-    those written with a capital (``token.capital``, ``is_capitalised``) and
-    whether a token starts a sentence (``token.start``; ``starts_after``)."""
+    those written with a capital (``token.capital``, ``is_capitalised``; False
+    for a word in lower case) and whether a token starts a sentence
+    (``token.start``; ``starts_after``)."""
 
     # A query word goes through several fields' analyzers in a row (body,
     # title, its forms): the words of the last text are kept, so it is split once.
@@ -286,7 +287,9 @@ class PolishTokenizer(Tokenizer):
             t.text = word
             t.caps = is_caps(word)
             # Not for a single literal (a prefix's, a range's): no names there.
-            t.capital = tokenize and is_capitalised(word)
+            # None: neither a name's capital nor lower case (iPhone, Ul).
+            t.capital = (None if not tokenize else True if is_capitalised(word)
+                         else False if word.islower() else None)
             if t.capital:
                 t.start = starts_after("".join(_END_IN.findall(value, end, start)), previous)
             t.boost = 1.0

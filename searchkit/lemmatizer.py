@@ -54,9 +54,10 @@ MIN_GUESS_LENGTH = 4
 
 STEMMER_TABLE = "polimorf"
 
-# Bump when compute() would give any word another term: an index's terms (and
-# its lexicon, which caches them) are only valid for the rules that made them.
-RULES_VERSION = 11
+# Bump when compute() would give any word another term, or the lexicon would
+# hold other rows (12: LOWER_CASE): an index's terms (and its lexicon, which
+# caches them) are only valid for the rules that made them.
+RULES_VERSION = 12
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
@@ -111,6 +112,15 @@ def family_plurals(readings) -> set[str]:
     return plural - other
 
 
+_NOT_KNOWN, _A_WORD, _ONLY_NAMES = 0, 1, 2
+
+
+def _kind(lemmas: list[str]) -> int:
+    if not lemmas:
+        return _NOT_KNOWN
+    return _ONLY_NAMES if all(lemma[:1].isupper() for lemma in lemmas) else _A_WORD
+
+
 def is_caps(token: str) -> bool:
     """ALL-CAPS acronym-like token (ODKB, NATO); single letters do not count."""
     return len(token) > 1 and token.isupper()
@@ -124,9 +134,10 @@ class Lemmatizer:
         self.cache: dict[tuple[str, bool], str] = {}
         # form -> (name term, a name wherever written with a capital?)
         self.names: dict[str, tuple[str, bool]] = {}
-        # form -> is it a dictionary word, for the forms ``compute`` looked up
-        # (a name term would otherwise ask Morfeusz a second time).
-        self._known: dict[str, bool] = {}
+        # form -> is it a dictionary word (_NOT_KNOWN, _A_WORD, _ONLY_NAMES),
+        # for the forms ``compute`` looked up (a name term, or only_a_name,
+        # would otherwise ask Morfeusz a second time).
+        self._known: dict[str, int] = {}
         # At search time: a term's document frequency in ``body`` (``query_terms``).
         self.frequency = None
         self._stemmer_path = stemmer_path
@@ -224,11 +235,24 @@ class Lemmatizer:
             found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
         return found
 
-    def query_terms(self, form: str, caps: bool = False, capital: bool = False) -> list[str]:
+    def only_a_name(self, form: str) -> bool:
+        """Is ``form`` (lower-cased) a name wherever it is written with a
+        capital, as ``name`` says: the dictionary lacks it (tokajewem) or knows
+        it only as a name (krakowie; not marek, also the genitive plural of
+        marka)?  Read from the lower-cased word's own lemmas, which hold a
+        name's only when the word is nothing else -- ``compute``'s, kept."""
+        kind = self._known.get(form)
+        if kind is None:
+            kind = _kind(self.lemmas(form))
+        return kind != _A_WORD
+
+    def query_terms(self, form: str, caps: bool = False,
+                    capital: bool | None = None) -> list[str]:
         """Terms to look up for a query word: those the index gave this form, if
         it has seen it (in any capitalisation), else the computed one.
-        ``capital``: the word was typed as a name may be written
-        (analysis.is_capitalised, which holds MIN_NAME_LENGTH and digits).
+        ``capital``: True, the word was typed as a name may be written
+        (analysis.is_capitalised, which holds MIN_NAME_LENGTH and digits);
+        False, in lower case; None, neither or not known (a phrase's word).
 
         A word typed with a capital that can only be a name (the dictionary
         lacks it, or knows it only as a name) and that the index writes as a
@@ -238,12 +262,19 @@ class Lemmatizer:
         the dictionary also knows as another word is that word (Wojna: a
         capital at a query's start says nothing), unless the index has its
         name in as many documents as its word (``NAME_SHARE``: Koronowa, the
-        adjective, where the town Koronowo is commoner).  In lower case a word
-        is searched by its terms alone."""
+        adjective, where the town Koronowo is commoner).
+
+        In lower case, as most queries are typed, a word is searched by its
+        terms, but for a form the index has written only as such a name, never
+        in lower case (``Lexicon.only_as_name``): typed so, it means what the
+        index means by it, the name (pociejem: not poco, which shares its
+        guessed key; gdansk: Gdańsk, whose Gdańska is also the adjective's)."""
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
-        if not capital or caps or lexicon is None or self.frequency is None:
+        if capital is None or caps or lexicon is None or self.frequency is None:
+            return terms
+        if not capital and not (seen and lexicon.only_as_name(form)):
             return terms
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
@@ -273,7 +304,7 @@ class Lemmatizer:
         lemmas = self.lemmas(form)
         if len(self._known) >= 400_000:
             self._known.clear()
-        self._known[form] = bool(lemmas)
+        self._known[form] = _kind(lemmas)
         if lemmas:
             lemmas = self.lexeme_lemmas(lemmas, self._readings(form))
             if caps:

@@ -35,8 +35,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from searchkit.analysis import (SENTENCE_ENDS, STOPWORDS, is_capitalised, starts_after,
                                 words_and_ends)
 from searchkit.codec import Codec
-from searchkit.lemmatizer import Lemmatizer, is_caps
-from searchkit.lexicon import NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS
+from searchkit.lemmatizer import MIN_NAME_LENGTH, Lemmatizer, is_caps
+from searchkit.lexicon import LOWER_CASE, NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS
 
 # The field a document's text goes to; every other field is short and indexed
 # through Whoosh's own analyzers.
@@ -105,7 +105,7 @@ class SegmentBuilder:
         self.codec = Codec()  # W3, stored fields compressed in blocks
         # Forms whose term was computed here, for the lexicon; ``known`` (the
         # lexicon of an index being updated) is asked before computing.
-        self.new_forms: dict[tuple[str, bool], str] = {}
+        self.new_forms: dict[tuple[str, int], str] = {}
         self.known = known
         self._words: dict[str, tuple] = dict(_ENDS)
         # Name terms computed here and not yet posted: form -> lemmatizer.name
@@ -310,6 +310,9 @@ class SegmentBuilder:
         caps = is_caps(word)
         term = self._term(form, caps, cache, lemmatizer)
         if not is_capitalised(word):
+            if (len(form) >= MIN_NAME_LENGTH and (form, LOWER_CASE) not in self.new_forms
+                    and not any(ch.isdigit() for ch in form) and lemmatizer.only_a_name(form)):
+                self.new_forms[form, LOWER_CASE] = form  # lexicon.only_as_name
             return (form, term, None, False)
         name = self._name(form, lemmatizer, None if caps else term)
         return (form, term, name[0], name[1])

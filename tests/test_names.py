@@ -250,12 +250,40 @@ def test_a_name_typed_with_a_capital_finds_the_documents_that_write_it_as_a_name
         assert _found(names_index, query) == ["caps.txt", "lower.txt", "tokajew.txt"], query
 
 
-def test_a_word_in_lower_case_is_searched_by_its_terms_alone(names_index):
+def test_a_word_in_lower_case_the_index_also_writes_so_is_searched_by_its_terms(names_index):
     from searchkit.search import Searcher
 
     with Searcher(names_index) as searcher:
-        assert searcher.lemmatizer.query_terms("tokajew") == ["tokajew"]
-        assert searcher.lemmatizer.query_terms("tokajew", capital=True) == ["Tokajew"]
+        # tokajewem: written in lower case too; tokajew: not in the index.
+        for form in ("tokajewem", "tokajew"):
+            terms = searcher.lemmatizer.query_terms(form, capital=False)
+            assert "tokajew" in terms and "Tokajew" not in terms, form
+            assert searcher.lemmatizer.query_terms(form, capital=True) == ["Tokajew"], form
+
+
+def test_a_word_in_lower_case_the_index_writes_only_as_a_name_is_that_name(make_index):
+    # Jaśmina, a name SGJP lacks, gets the guessed key jaśmin, the flower's
+    # lemma.  Typed in lower case, as most queries are, it finds the woman,
+    # not the flower: the index writes it only as a name.
+    people = {"a.txt": "Rozmawiał z Jaśminą o książce.", "b.txt": "Wczoraj Jaśmina nie przyszła.",
+              "c.txt": "W ogrodzie kwitnie jaśmin."}
+    folder = make_index(people, name="people")
+    for query in ("jaśmina", "jaśminą", "jasmina", "Jaśmina"):
+        assert _found(folder, query) == ["a.txt", "b.txt"], query
+    assert _found(folder, "jaśmin") == ["a.txt", "b.txt", "c.txt"]
+    # Once a document writes the form in lower case, the query means the
+    # word as well, as before.
+    folder = make_index({**people, "d.txt": "Podpisano: jaśmina."}, name="lower")
+    assert _found(folder, "jaśmina") == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    assert _found(folder, "Jaśmina") == ["a.txt", "b.txt"]
+    # Gdańska and Gdańsku are also the adjective gdański's: gdansk found
+    # only the document writing Gdańsk.  NATO in capitals stays the acronym.
+    folder = make_index({"a.txt": "Mieszka w Gdańsku od lat.", "b.txt": "Wyjechał do Gdańska.",
+                         "c.txt": "Miasto Gdańsk leży nad morzem.", "d.txt": "Szczyt NATO w Wilnie.",
+                         "e.txt": "Sojusz NATO obraduje."}, name="towns")
+    for query in ("gdansk", "gdańsk", "Gdańsk"):
+        assert _found(folder, query) == ["a.txt", "b.txt", "c.txt"], query
+    assert _found(folder, "nato") == _found(folder, "NATO") == ["d.txt", "e.txt"]
 
 
 def test_a_word_the_dictionary_lacks_that_only_starts_sentences_is_no_name(make_index):

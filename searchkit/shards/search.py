@@ -32,7 +32,7 @@ from searchkit.analysis import bind
 from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
-from searchkit.lexicon import Lexicon
+from searchkit.lexicon import Lexicon, only_as_name
 from searchkit.query import (FoldExpander, QueryBuilder, QueryError, is_empty, ranked_terms,
                              split_forms)
 from searchkit.search import (PROXIMITY_DEPTH, WEIGHTING, Result, Searcher, _reading,
@@ -164,6 +164,10 @@ class _UnionLexicon:
 
     def is_name(self, term: str) -> bool:
         return any(part.is_name(term) for part in self.parts)
+
+    def only_as_name(self, form: str) -> bool:
+        # Written in lower case in any shard is written so in the index.
+        return only_as_name(set().union(*(part.codes(form) for part in self.parts)))
 
     def forms_folding_to(self, folded: str) -> list[str]:
         return sorted({form for part in self.parts for form in part.forms_folding_to(folded)})
