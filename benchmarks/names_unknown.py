@@ -169,6 +169,8 @@ def main(argv=None) -> int:
         ("searchkit, query typed with a capital (name terms)", name_terms, name_terms.query),
         (names_docs.CEILING, perfect, perfect.query),
         ("searchkit, query in lower case", name_terms, name_terms.lower),
+        ("the same, a name narrowed where its form itself is never written in lower case",
+         name_terms, name_terms.lower_per_form),
         ("searchkit 1.0 (dictionary, else polimorf)", names_docs.one(old.compute), None),
         ("pystempel default on every word (Lucene stempel's table)",
          lambda form, cls: (default(form) or form,), None),

@@ -265,17 +265,20 @@ class Lemmatizer:
         adjective, where the town Koronowo is commoner).
 
         In lower case, as most queries are typed, a word is searched by its
-        terms, but for a form the index has written only as such a name, never
-        in lower case (``Lexicon.only_as_name``): typed so, it means what the
-        index means by it, the name (pociejem: not poco, which shares its
-        guessed key; gdansk: Gdańsk, whose Gdańska is also the adjective's)."""
+        terms, but as if typed with a capital where the index writes it as a
+        name and no form of the word in lower case (``lexicon.lower_case_name``):
+        jaśmina, a name the dictionary lacks, whose guessed key is the flower
+        jaśmin's term, finds the woman; gdansk finds Gdańska, also the
+        adjective gdański's."""
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
         if capital is None or caps or lexicon is None or self.frequency is None:
             return terms
-        if not capital and not (seen and lexicon.only_as_name(form)):
-            return terms
+        if not capital:
+            from searchkit.lexicon import lower_case_name  # (lexicon imports analysis, this)
+            if not (seen and lower_case_name(lexicon, form, seen)):
+                return terms
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
         else:

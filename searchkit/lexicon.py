@@ -36,10 +36,12 @@ from searchkit.analysis import fold
 # word).  A form may have a NAME_STARTS and a NAME_ANYWHERE row: the latter
 # holds.  A name row stores no fold: the form's own row has it.
 # LOWER_CASE: a form that can only be a name (the dictionary lacks it or knows
-# it only as a name) was written in lower case somewhere; a query for it
-# typed in lower case then means the word, not only the name (only_as_name).
-# Kept for such forms alone (12% of the forms of the 84k paragraphs), since
-# which of them will be written as a name is not known when they are seen.
+# it only as a name) was written in lower case somewhere, or one that is a name
+# wherever capitalised is a dictionary word in lower case (alfonsa: Alfons's,
+# and the common alfons's); a lower-case query then means the word, not only
+# the name (``lower_case_name``).  Kept for every such form written in lower
+# case (the 84k paragraphs' lexicon: 16.9 -> 17.5 MB), since which of them
+# some document will write as a name is not known when they are seen.
 NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS, LOWER_CASE = 2, 3, 4, 5
 
 _SCHEMA = """
@@ -57,12 +59,19 @@ CREATE INDEX IF NOT EXISTS forms_fold ON forms (fold) WHERE fold IS NOT NULL;
 FILENAME = "lexicon.sqlite"
 
 
-def only_as_name(codes: set[int]) -> bool:
-    """Has the index written a form whose rows have ``codes`` only as a name:
-    with a capital, as a word that can only be a name, never in lower case
-    (nor in capitals alone: NATO's readers type nato for the acronym)?"""
-    return (0 in codes and LOWER_CASE not in codes
-            and (NAME_ANYWHERE in codes or NAME_STARTS in codes))
+def lower_case_name(lexicon, form: str, terms: list[str]) -> bool:
+    """May ``form``, typed in lower case, mean the name the index writes it
+    as (lemmatizer.query_terms then decides as for a capital)?  ``terms``:
+    the form's terms.  Only for a word that can only be a name, written with
+    a capital (not only in capitals: nato is the acronym's term), when no form
+    of the word (no form with its terms) is written in lower case: not tokajew
+    where a document writes tokajewem, so that a lower-case query loses no
+    document it found before.  Not for a word the dictionary also knows as
+    another: typed in lower case, it is that word (radiem, mieszka: on a small
+    index their name terms, Rad and Mieszek, may be in as many documents)."""
+    codes = lexicon.codes(form)
+    return (0 in codes and (NAME_ANYWHERE in codes or NAME_STARTS in codes)
+            and not lexicon.written_in_lower_case(terms))
 
 
 class Lexicon:
@@ -109,9 +118,14 @@ class Lexicon:
         return {caps for (caps,) in self._db.execute("SELECT caps FROM forms WHERE form = ?",
                                                      (form,))}
 
-    def only_as_name(self, form: str) -> bool:
-        """Has the index written ``form`` only as a name?  (``only_as_name``)"""
-        return only_as_name(self.codes(form))
+    def written_in_lower_case(self, terms: list[str]) -> bool:
+        """Has some form with one of ``terms`` a LOWER_CASE row?"""
+        marks = ",".join("?" * len(terms))
+        return self._db.execute(
+            f"SELECT 1 FROM forms AS a WHERE a.term IN ({marks}) AND a.caps = 0 AND EXISTS "
+            f"(SELECT 1 FROM forms AS b WHERE b.form = a.form AND b.caps = {LOWER_CASE}) "
+            f"UNION ALL SELECT 1 FROM forms WHERE form IN ({marks}) AND caps = {LOWER_CASE} "
+            "LIMIT 1", (*terms, *terms)).fetchone() is not None
 
     def term(self, form: str, caps: bool) -> str | None:
         """The term the index gave ``form`` (written in capitals or not), if any."""

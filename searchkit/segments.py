@@ -315,6 +315,11 @@ class SegmentBuilder:
                 self.new_forms[form, LOWER_CASE] = form  # lexicon.only_as_name
             return (form, term, None, False)
         name = self._name(form, lemmatizer, None if caps else term)
+        if name[1] and (form, LOWER_CASE) not in self.new_forms and not lemmatizer.only_a_name(form):
+            # A name wherever capitalised that is a dictionary word in lower
+            # case (Alfonsa; alfonsa, the common alfons's): a lower-case query
+            # means the word, whether or not a document writes it so.
+            self.new_forms[form, LOWER_CASE] = form
         return (form, term, name[0], name[1])
 
     def _term(self, form: str, caps: bool, cache: dict, lemmatizer: Lemmatizer) -> str:

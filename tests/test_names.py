@@ -271,11 +271,23 @@ def test_a_word_in_lower_case_the_index_writes_only_as_a_name_is_that_name(make_
     for query in ("jaśmina", "jaśminą", "jasmina", "Jaśmina"):
         assert _found(folder, query) == ["a.txt", "b.txt"], query
     assert _found(folder, "jaśmin") == ["a.txt", "b.txt", "c.txt"]
-    # Once a document writes the form in lower case, the query means the
-    # word as well, as before.
-    folder = make_index({**people, "d.txt": "Podpisano: jaśmina."}, name="lower")
-    assert _found(folder, "jaśmina") == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    # Once a document writes a form of the word in lower case (here added by
+    # an update), the query means the word as well, as before: a lower-case
+    # query loses no document it found before.
+    folder = make_index({"d.txt": "Podpisano: jaśmina."}, name="people")
+    for query in ("jaśmina", "jaśminą"):
+        assert _found(folder, query) == ["a.txt", "b.txt", "c.txt", "d.txt"], query
     assert _found(folder, "Jaśmina") == ["a.txt", "b.txt"]
+    folder = make_index({"a.txt": "Zwiastun serialu pokazał wczoraj Netflix.",
+                         "b.txt": "Serial obejrzysz na netflixie od piątku.",
+                         "c.txt": "Ceny subskrypcji netflixa znowu wzrosły.",
+                         # Alfonsa: to Morfeusz only Alfons's with a capital,
+                         # the common alfons's in lower case.
+                         "d.txt": "Wystawa prac Alfonsa Muchy odbyła się w Pradze.",
+                         "e.txt": "Policja zatrzymała alfonsa podejrzanego o stręczycielstwo."},
+                        name="brands")
+    assert _found(folder, "netflix") == ["a.txt", "b.txt", "c.txt"]
+    assert _found(folder, "alfonsa") == ["d.txt", "e.txt"]
     # Gdańska and Gdańsku are also the adjective gdański's: gdansk found
     # only the document writing Gdańsk.  NATO in capitals stays the acronym.
     folder = make_index({"a.txt": "Mieszka w Gdańsku od lat.", "b.txt": "Wyjechał do Gdańska.",
@@ -315,11 +327,13 @@ def test_a_word_that_is_also_a_name_is_the_name_where_the_index_has_it_so_as_oft
     # capital, it is also the town Koronowo's genitive, as Koronowem is.
     # Typed with a capital, it asks for the name where the index has the name
     # in as many documents as the word; where the adjective is commoner, for
-    # the word.  In lower case, always the word.
+    # the word.  In lower case, always the word (on a small index, radiem's
+    # and mieszka's name terms may be in as many documents as the words).
     town = {"a.txt": "Jechał do Koronowa wczoraj.", "b.txt": "Mieszka pod Koronowem od lat."}
     folder = make_index(town, name="town")
     assert _found(folder, "Koronowa") == ["a.txt", "b.txt"]
     assert _found(folder, "koronowa") == ["a.txt"]
+    assert _found(folder, "mieszka") == ["b.txt"]
     folder = make_index({**town, "c.txt": "Uszyto koronową suknię.",
                          "d.txt": "Była w koronowej sukni."}, name="both")
     assert _found(folder, "Koronowa") == _found(folder, "koronowa") == ["a.txt", "c.txt",

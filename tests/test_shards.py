@@ -20,7 +20,8 @@ from conftest import POQUAD, SEED_ID, SEEDS, require_shared, searchkit_command
 QUERIES = ["ODKB", "Kazachstanem zamieszki", "żołnierze rosyjscy", '"siły pokojowe"',
            "wojna -Rosja", "title:Kazachstan", "kazach*", "zolnierze", "NATO OR ODKB",
            "Tokajewa", "*", "type:text", "type:text zamieszki", "protest", "rząd Kazachstanu",
-           "Białoruś", "prezydent", "xyzzy", "Kazahstanu", "i w na", "date:2022"]
+           "Białoruś", "prezydent", "xyzzy", "Kazahstanu", "i w na", "date:2022",
+           "tokajewa", "kazachstanie rosja"]  # lower case: names the index writes only so
 
 
 def make_corpus(folder: Path, n: int = 300, seed: int = 10, jsonl_ids: str = "j") -> Path:
@@ -212,8 +213,9 @@ def poquad_questions(n: int, folded: int = 0) -> list[str]:
 
 
 def test_poquad_sharded_equals_unsharded(poquad_index, poquad_sharded):
-    queries = poquad_questions(400, 100) + ["Warszaw*", '"Polska Rzeczpospolita Ludowa"',
-                                            "title:Kraków", "wojna -Niemcy", "Krakuw"]
+    queries = (poquad_questions(400, 100) + [q.lower() for q in poquad_questions(100)]
+               + ["Warszaw*", '"Polska Rzeczpospolita Ludowa"', "title:Kraków", "wojna -Niemcy",
+                  "Krakuw"])
     expected, got = batch(poquad_index, queries), batch(poquad_sharded, queries)
     assert len(got) > 5000
     for a, b in zip(expected, got):  # scores are printed rounded to 4 places

@@ -32,7 +32,7 @@ from searchkit.analysis import bind
 from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
-from searchkit.lexicon import Lexicon, only_as_name
+from searchkit.lexicon import Lexicon
 from searchkit.query import (FoldExpander, QueryBuilder, QueryError, is_empty, ranked_terms,
                              split_forms)
 from searchkit.search import (PROXIMITY_DEPTH, WEIGHTING, Result, Searcher, _reading,
@@ -165,9 +165,13 @@ class _UnionLexicon:
     def is_name(self, term: str) -> bool:
         return any(part.is_name(term) for part in self.parts)
 
-    def only_as_name(self, form: str) -> bool:
-        # Written in lower case in any shard is written so in the index.
-        return only_as_name(set().union(*(part.codes(form) for part in self.parts)))
+    def codes(self, form: str) -> set[int]:
+        return set().union(*(part.codes(form) for part in self.parts))
+
+    def written_in_lower_case(self, terms: list[str]) -> bool:
+        # A form's LOWER_CASE row is in the shard that has its document (and
+        # its term row): written so in any shard is written so in the index.
+        return any(part.written_in_lower_case(terms) for part in self.parts)
 
     def forms_folding_to(self, folded: str) -> list[str]:
         return sorted({form for part in self.parts for form in part.forms_folding_to(folded)})
