@@ -54,10 +54,11 @@ MIN_GUESS_LENGTH = 4
 
 STEMMER_TABLE = "polimorf"
 
-# Bump when compute() would give any word another term, or the lexicon would
-# hold other rows (12: LOWER_CASE): an index's terms (and its lexicon, which
-# caches them) are only valid for the rules that made them.
-RULES_VERSION = 12
+# Bump when compute() or name() would give any word another term, or the
+# lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys): an
+# index's terms (and its lexicon, which caches them) are only valid for the
+# rules that made them.
+RULES_VERSION = 13
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
@@ -148,6 +149,7 @@ class Lemmatizer:
         self._guess = None
         self._lemmas_read: dict[str, list[tuple[str, str]]] = {}
         self._last_readings: tuple = (None, [])
+        self._last_towns: tuple = (None, set())
 
     # The two resources are loaded on first use: a search whose words are all in
     # the index's lexicon never pays for them.
@@ -221,7 +223,14 @@ class Lemmatizer:
                     # chosen alike for a lexeme's forms (Markiem is Marek's,
                     # not the first name reading, Marco).
                     named = {lemma.lower() for lemma in proper}
-                    key = term if term in named else min(named)
+                    # A town's form (its m3 singular) is the town's, not the
+                    # plural of other places or names it also is: Kijów, also
+                    # the villages Kij's and Kije's genitive plural, keyed
+                    # kij, while Kijowa and Kijowie were kijów; Tarnów (of
+                    # Tarnowa, Tarnowo), Lwów (the Lews), Piotrków.
+                    towns = {lemma.lower() for lemma in self._towns(form[:1].upper() + form[1:])}
+                    candidates = (towns & named) or named
+                    key = term if term in candidates else min(candidates)
                     if key.endswith("o"):
                         # A masculine name in -o declines like a feminine in
                         # -a (Łukaszenki, Łukaszence), and the news also write
@@ -369,6 +378,12 @@ class Lemmatizer:
         last_form, readings = self._last_readings
         return readings if last_form == form else self._analysis(form)[2]
 
+    def _towns(self, form: str) -> set[str]:
+        """The lemmas of towns (m3 place names) of which ``form`` is a
+        singular form, among the readings ``lemmas`` has just read."""
+        last_form, towns = self._last_towns
+        return towns if last_form == form else set()
+
     def _lemma_readings(self, lemma: str) -> list[tuple[str, str]]:
         """``_analysis(lemma)``'s readings, kept: the same lemmas come up again
         and again (every form of radny asks about radna)."""
@@ -411,6 +426,9 @@ class Lemmatizer:
                     continue
                 (marked if is_secondary(tag, labels) else plain).append(lemma)
                 named.append((lemma, tag, names))
+        self._last_towns = (form, {lemma for lemma, tag, names in named
+                                   if tag.startswith("subst:sg") and tag.endswith(":m3")
+                                   and "nazwa_geograficzna" in names})
         families = family_plurals(named)
         if families:
             plain = [lemma for lemma in plain if lemma not in families]
