@@ -1,4 +1,4 @@
-"""Do a town's forms share one name term?  For 75 Polish towns (listed by
+"""Do a town's forms share one name term?  For 79 Polish towns (listed by
 hand, the big and the small, masculine in -ów and others), every singular
 form Morfeusz 2 generates for the town's lemma, capitalised as in a document,
 gets its name term (lemmatizer.name); a town counts as split when its forms

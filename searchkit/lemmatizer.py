@@ -122,6 +122,24 @@ def _kind(lemmas: list[str]) -> int:
     return _ONLY_NAMES if all(lemma[:1].isupper() for lemma in lemmas) else _A_WORD
 
 
+def _towns(readings) -> set[str]:
+    """The lemmas of towns (m3 place names) that ``readings`` ((lemma, tag,
+    qualifiers)) read a form as a singular of, where its other names'
+    readings are places or plurals: Kijów (the villages Kij's and Kije's
+    genitive plural), Lwów (the Lews'), Tarnowie (Tarnowa's, Tarnowo's).  Not
+    over a people (Węgrów, Włochów: the Hungarians, the Italians) nor over a
+    person's singular (Romanowa: Romanow's genitive)."""
+    towns = {lemma for lemma, tag, names in readings
+             if tag.startswith("subst:sg") and tag.endswith(":m3")
+             and "nazwa_geograficzna" in names}
+    if towns and any(lemma[:1].isupper() and lemma not in towns
+                     and ("nazwa_pospolita" in names
+                          or (tag.startswith("subst:sg") and "nazwa_geograficzna" not in names))
+                     for lemma, tag, names in readings):
+        return set()
+    return towns
+
+
 def is_caps(token: str) -> bool:
     """ALL-CAPS acronym-like token (ODKB, NATO); single letters do not count."""
     return len(token) > 1 and token.isupper()
@@ -244,15 +262,19 @@ class Lemmatizer:
             found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
         return found
 
-    def only_a_name(self, form: str) -> bool:
+    def only_a_name(self, form: str, look_up: bool = True) -> bool | None:
         """Is ``form`` (lower-cased) a name wherever it is written with a
         capital, as ``name`` says: the dictionary lacks it (tokajewem) or knows
         it only as a name (krakowie; not marek, also the genitive plural of
         marka)?  Read from the lower-cased word's own lemmas, which hold a
-        name's only when the word is nothing else -- ``compute``'s, kept."""
+        name's only when the word is nothing else -- ``compute``'s, kept.
+        None, without ``look_up``, for a word ``compute`` has not seen (its
+        term came from an updated index's lexicon)."""
         kind = self._known.get(form)
         if kind is None:
-            kind = _kind(self.lemmas(form))
+            if not look_up:
+                return None
+            kind = self._known[form] = _kind(self.lemmas(form))
         return kind != _A_WORD
 
     def query_terms(self, form: str, caps: bool = False,
@@ -379,10 +401,13 @@ class Lemmatizer:
         return readings if last_form == form else self._analysis(form)[2]
 
     def _towns(self, form: str) -> set[str]:
-        """The lemmas of towns (m3 place names) of which ``form`` is a
-        singular form, among the readings ``lemmas`` has just read."""
+        """``_towns`` of ``form``'s readings: those ``lemmas`` has just read
+        (a subclass may answer ``lemmas`` otherwise: then Morfeusz is asked)."""
         last_form, towns = self._last_towns
-        return towns if last_form == form else set()
+        if last_form != form:
+            self._analysis(form)
+            towns = self._last_towns[1]
+        return towns
 
     def _lemma_readings(self, lemma: str) -> list[tuple[str, str]]:
         """``_analysis(lemma)``'s readings, kept: the same lemmas come up again
@@ -426,9 +451,7 @@ class Lemmatizer:
                     continue
                 (marked if is_secondary(tag, labels) else plain).append(lemma)
                 named.append((lemma, tag, names))
-        self._last_towns = (form, {lemma for lemma, tag, names in named
-                                   if tag.startswith("subst:sg") and tag.endswith(":m3")
-                                   and "nazwa_geograficzna" in names})
+        self._last_towns = (form, _towns(named))
         families = family_plurals(named)
         if families:
             plain = [lemma for lemma in plain if lemma not in families]

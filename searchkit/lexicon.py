@@ -113,6 +113,11 @@ class Lexicon:
             "ORDER BY caps LIMIT 1", (form,)).fetchone()
         return (row[0], row[1] != NAME_INSIDE) if row else None
 
+    def rows(self, form: str) -> dict[int, str]:
+        """``form``'s rows: caps -> term (a LOWER_CASE row's is the form)."""
+        return dict(self._db.execute("SELECT caps, COALESCE(term, form) FROM forms WHERE form = ?",
+                                     (form,)))
+
     def codes(self, form: str) -> set[int]:
         """The ``caps`` of ``form``'s rows: how the index has written it."""
         return {caps for (caps,) in self._db.execute("SELECT caps FROM forms WHERE form = ?",

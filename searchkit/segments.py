@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import re
 import struct
 from array import array
 from operator import sub
@@ -56,6 +57,8 @@ _TERM_BYTES = 330
 # the stopword test and the lemmatizer's own lookups.  Cleared when it grows
 # past this many words (memory stays bounded; common words come straight back).
 _WORDS_CACHED = 400_000
+
+_has_digit = re.compile(r"\d").search
 _STOP = ("", "", None, False)
 # A sentence end (analysis.words_and_ends): not a word, but what the capital of
 # the next one means depends on it.
@@ -110,6 +113,8 @@ class SegmentBuilder:
         self._words: dict[str, tuple] = dict(_ENDS)
         # Name terms computed here and not yet posted: form -> lemmatizer.name
         self._unposted: dict[str, tuple[str, bool]] = {}
+        # An update's forms -> the caps of their rows in its index's lexicon
+        self._codes: dict[str, set[int]] = {}
         # Fields indexed as one whole value (ids): posted directly, as
         # IDTokenizer and the Existence format would (5% of a writer's time
         # went through them).
@@ -299,6 +304,7 @@ class SegmentBuilder:
         # Together: a name the lemmatizer keeps is known to have reached the
         # lexicon or to be waiting in _unposted.
         self._unposted.clear()
+        self._codes.clear()
         self.lemmatizer.names.clear()
         if len(self.lemmatizer.cache) >= _WORDS_CACHED:
             self.lemmatizer.cache.clear()
@@ -311,16 +317,40 @@ class SegmentBuilder:
         term = self._term(form, caps, cache, lemmatizer)
         if not is_capitalised(word):
             if (len(form) >= MIN_NAME_LENGTH and (form, LOWER_CASE) not in self.new_forms
-                    and not any(ch.isdigit() for ch in form) and lemmatizer.only_a_name(form)):
-                self.new_forms[form, LOWER_CASE] = form  # lexicon.only_as_name
+                    and not _has_digit(form) and self._lower_case_row(form)):
+                self.new_forms[form, LOWER_CASE] = form  # lexicon.lower_case_name
             return (form, term, None, False)
         name = self._name(form, lemmatizer, None if caps else term)
-        if name[1] and (form, LOWER_CASE) not in self.new_forms and not lemmatizer.only_a_name(form):
-            # A name wherever capitalised that is a dictionary word in lower
-            # case (Alfonsa; alfonsa, the common alfons's): a lower-case query
-            # means the word, whether or not a document writes it so.
+        if name[1] and (form, LOWER_CASE) not in self.new_forms and self._named_lower(form):
             self.new_forms[form, LOWER_CASE] = form
         return (form, term, name[0], name[1])
+
+    def _lower_case_row(self, form: str) -> bool:
+        """Does this use of ``form`` in lower case call for a LOWER_CASE row:
+        can the word only be a name?  Without asking Morfeusz where the
+        updated index's lexicon has the form (an update reads most words
+        there): then it needs one where the lexicon has it as such a name."""
+        found = self.lemmatizer.only_a_name(form, look_up=self.known is None)
+        if found is not None:
+            return found
+        codes = self._known_codes(form)
+        return LOWER_CASE not in codes and (NAME_ANYWHERE in codes or NAME_STARTS in codes)
+
+    def _named_lower(self, form: str) -> bool:
+        """Does ``form``, a name wherever capitalised, call for a LOWER_CASE row
+        here?  Where it is a dictionary word in lower case (Alfonsa; alfonsa,
+        the common alfons's): a lower-case query means the word, whether or
+        not a document writes it so.  In an update, also where the lexicon
+        has the form but no name for it yet: it was written in lower case."""
+        found = self.lemmatizer.only_a_name(form, look_up=self.known is None)
+        if found is not None:
+            return not found
+        codes = self._known_codes(form)
+        return codes == {0} or codes == {0, 1}
+
+    def _known_codes(self, form: str) -> set[int]:
+        codes = self._codes.get(form)
+        return codes if codes is not None else self.known.codes(form)
 
     def _term(self, form: str, caps: bool, cache: dict, lemmatizer: Lemmatizer) -> str:
         """The lemmatizer's term, from the lexicon of the index being updated
@@ -328,7 +358,12 @@ class SegmentBuilder:
         key = (form, caps)
         term = cache.get(key)
         if term is None:
-            term = self.known.term(form, caps) if self.known is not None else None
+            if self.known is not None:
+                # One look-up for the term and for how the index wrote the
+                # form (_lower_case_row, _named_lower ask next).
+                rows = self.known.rows(form)
+                self._codes[form] = set(rows)
+                term = rows.get(int(caps))
             if term is None:
                 term = self.new_forms[key] = lemmatizer.compute(form, caps)
             cache[key] = term
