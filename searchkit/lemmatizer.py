@@ -55,10 +55,10 @@ MIN_GUESS_LENGTH = 4
 STEMMER_TABLE = "polimorf"
 
 # Bump when compute() or name() would give any word another term, or the
-# lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys): an
+# lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys; 14: Jan): an
 # index's terms (and its lexicon, which caches them) are only valid for the
 # rules that made them.
-RULES_VERSION = 13
+RULES_VERSION = 14
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
@@ -120,6 +120,14 @@ def _kind(lemmas: list[str]) -> int:
     if not lemmas:
         return _NOT_KNOWN
     return _ONLY_NAMES if all(lemma[:1].isupper() for lemma in lemmas) else _A_WORD
+
+
+def _abbreviations(readings) -> set[str]:
+    """The lemmas ``readings`` ((lemma, tag)) read only as an abbreviation's."""
+    brev, other = set(), set()
+    for lemma, tag in readings:
+        (brev if tag.startswith("brev") else other).add(lemma)
+    return brev - other
 
 
 def _towns(readings) -> set[str]:
@@ -234,13 +242,19 @@ class Lemmatizer:
             if known:
                 # Morfeusz reads a capitalised word's name readings, which the
                 # lower-cased word's analysis leaves out (marek: only common).
-                lemmas = self.lemmas(form[:1].upper() + form[1:])
+                capitalised = form[:1].upper() + form[1:]
+                lemmas = self.lemmas(capitalised)
                 proper = [lemma for lemma in lemmas if lemma[:1].isupper()]
+                # Not an abbreviation's expansion where the form is a name
+                # too: Jan is also "Ewangelia świętego Jana", whose lemma
+                # came first, so that Jan and Jana never met.
+                abbreviations = _abbreviations(self._readings(capitalised))
+                names_only = [lemma for lemma in proper if lemma not in abbreviations]
                 if proper:
                     # The word's own term where it is one of them: it is
                     # chosen alike for a lexeme's forms (Markiem is Marek's,
                     # not the first name reading, Marco).
-                    named = {lemma.lower() for lemma in proper}
+                    named = {lemma.lower() for lemma in names_only or proper}
                     # A town's form (its m3 singular) is the town's, not the
                     # plural of other places or names it also is: Kijów, also
                     # the villages Kij's and Kije's genitive plural, keyed

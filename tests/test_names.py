@@ -202,6 +202,16 @@ def test_a_word_written_as_a_name_gets_its_name_term_beside_its_term():
     assert index_terms("o Marku, z Markiem, dla Marka")[1::2] == ["Marek"] * 3
 
 
+def test_jan_is_the_name_not_an_abbreviation(make_index):
+    # Morfeusz reads Jan also as the abbreviation of "Ewangelia świętego
+    # Jana", whose lemma came first: Jan's name term was not Jana's.
+    assert index_terms("Miasta Jan Jana Janem Janowi")[2::2] == ["Jan"] * 4
+    folder = make_index({"a.txt": "Przyszedł Jan Kowalski.", "b.txt": "Rozmawiał z Janem.",
+                         "c.txt": "Dom Jana stał pusty."}, name="jan")
+    for query in ("Jan", "Janem", "jan"):
+        assert _found(folder, query) == ["a.txt", "b.txt", "c.txt"], query
+
+
 def test_a_name_the_dictionary_knows_as_another_word_meets_its_forms_among_names():
     # SGJP reads Koronowa as the adjective koronowy; written with a capital,
     # it is also the town Koronowo, as Koronowem is (a name in -o is keyed
