@@ -260,7 +260,7 @@ class Lemmatizer:
                     # the villages Kij's and Kije's genitive plural, keyed
                     # kij, while Kijowa and Kijowie were kijów; Tarnów (of
                     # Tarnowa, Tarnowo), Lwów (the Lews), Piotrków.
-                    towns = {lemma.lower() for lemma in self._towns(form[:1].upper() + form[1:])}
+                    towns = {lemma.lower() for lemma in self._towns(capitalised)}
                     candidates = (towns & named) or named
                     key = term if term in candidates else min(candidates)
                     if key.endswith("o"):
