@@ -130,7 +130,7 @@ def _abbreviations(readings) -> set[str]:
     return brev - other
 
 
-def _towns(readings) -> set[str]:
+def town_lemmas(readings) -> set[str]:
     """The lemmas of towns (m3 place names) that ``readings`` ((lemma, tag,
     qualifiers)) read a form as a singular of, where its other names'
     readings are places or plurals: Kijów (the villages Kij's and Kije's
@@ -175,7 +175,8 @@ class Lemmatizer:
         self._guess = None
         self._lemmas_read: dict[str, list[tuple[str, str]]] = {}
         self._last_readings: tuple = (None, [])
-        self._last_towns: tuple = (None, set())
+        # (form, its readings as (lemma, tag, qualifiers)) of the last _analysis
+        self._last_named: tuple = (None, [])
 
     # The two resources are loaded on first use: a search whose words are all in
     # the index's lexicon never pays for them.
@@ -260,7 +261,7 @@ class Lemmatizer:
                     # the villages Kij's and Kije's genitive plural, keyed
                     # kij, while Kijowa and Kijowie were kijów; Tarnów (of
                     # Tarnowa, Tarnowo), Lwów (the Lews), Piotrków.
-                    towns = {lemma.lower() for lemma in self._towns(capitalised)}
+                    towns = {lemma.lower() for lemma in self._town_lemmas(capitalised)}
                     candidates = (towns & named) or named
                     key = term if term in candidates else min(candidates)
                     if key.endswith("o"):
@@ -414,14 +415,15 @@ class Lemmatizer:
         last_form, readings = self._last_readings
         return readings if last_form == form else self._analysis(form)[2]
 
-    def _towns(self, form: str) -> set[str]:
-        """``_towns`` of ``form``'s readings: those ``lemmas`` has just read
-        (a subclass may answer ``lemmas`` otherwise: then Morfeusz is asked)."""
-        last_form, towns = self._last_towns
+    def _town_lemmas(self, form: str) -> set[str]:
+        """``town_lemmas`` of ``form``'s readings: those ``lemmas`` has just
+        read (a subclass may answer ``lemmas`` otherwise: then Morfeusz is
+        asked).  Only ``name`` needs them: not worked out for every word."""
+        last_form, named = self._last_named
         if last_form != form:
             self._analysis(form)
-            towns = self._last_towns[1]
-        return towns
+            named = self._last_named[1]
+        return town_lemmas(named)
 
     def _lemma_readings(self, lemma: str) -> list[tuple[str, str]]:
         """``_analysis(lemma)``'s readings, kept: the same lemmas come up again
@@ -465,7 +467,7 @@ class Lemmatizer:
                     continue
                 (marked if is_secondary(tag, labels) else plain).append(lemma)
                 named.append((lemma, tag, names))
-        self._last_towns = (form, _towns(named))
+        self._last_named = (form, named)
         families = family_plurals(named)
         if families:
             plain = [lemma for lemma in plain if lemma not in families]

@@ -123,8 +123,7 @@ class Lexicon:
 
     def codes(self, form: str) -> set[int]:
         """The ``caps`` of ``form``'s rows: how the index has written it."""
-        return {caps for (caps,) in self._db.execute("SELECT caps FROM forms WHERE form = ?",
-                                                     (form,))}
+        return set(self.rows(form))
 
     def written_in_lower_case(self, terms: list[str]) -> bool:
         """Has some form with one of ``terms`` a LOWER_CASE row?"""
