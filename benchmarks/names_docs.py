@@ -265,8 +265,8 @@ class NameTerms:
         that is also another word, when its name term is in at least
         lemmatizer.NAME_SHARE as many documents as its word's terms."""
         lem = self.lem
-        terms = list(dict.fromkeys(self(form, cls)[0] for cls in classes))
-        if any(len(self(form, cls)) > 1 for cls in classes):
+        terms = self._word_terms(form, classes)
+        if self._named(form, classes):
             term, anywhere = lem.name(form)
         else:
             term, anywhere = terms[0][:1].upper() + terms[0][1:], True
@@ -286,8 +286,8 @@ class NameTerms:
         a word that can only be a name, which the index writes as one (not
         only in capitals), and none of whose forms in lower case
         (lexicon.lower_case_name)."""
-        terms = list(dict.fromkeys(self(form, cls)[0] for cls in classes))
-        if (set(classes) <= {CAPS} or not any(len(self(form, cls)) > 1 for cls in classes)
+        terms = self._word_terms(form, classes)
+        if (set(classes) <= {CAPS} or not self._named(form, classes)
                 or not self.lem.name(form)[1]
                 or any(t in self._lower_case_terms() for t in terms)):
             return terms
@@ -301,7 +301,16 @@ class NameTerms:
         if (LOWER not in classes and (CAPITAL in classes or START in classes)
                 and self.lem.name(form)[1]):
             return self.query(form, frequency, classes)
+        return self._word_terms(form, classes)
+
+    def _word_terms(self, form: str, classes) -> list[str]:
+        """The terms the index gave ``form`` in ``classes`` (its lexicon's
+        terms_of): not its name term."""
         return list(dict.fromkeys(self(form, cls)[0] for cls in classes))
+
+    def _named(self, form: str, classes) -> bool:
+        """Has the index written ``form`` as a name (a name row)?"""
+        return any(len(self(form, cls)) > 1 for cls in classes)
 
     def _lower_case_terms(self) -> set[str]:
         """The terms of the forms the lexicon has a LOWER_CASE row for: a word
