@@ -48,6 +48,11 @@ strictly in names_eval; a common word capitalised inside a multi-word name
 are not judged (names_eval judges them); Wikisource is 1890-1939 prose, not
 news.  Sentence starts are found by punctuation, not by a parser.
 
+A second table (``measure_absent``) types a name's citation form where no
+document writes it, as people type a town into an archive that only has it
+in other cases (w Gdańsku, do Gdańska): how many of the documents holding the
+name it finds.
+
 The ceiling row is the same analysis with perfect rules: every form of a
 judged name guessed to its name's key (names_eval's ceiling, in documents).
 
@@ -212,6 +217,46 @@ def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -
             "wrong_hits_lenient": sum(lenient) / len(lenient)}
 
 
+def measure_absent(names: dict[str, set[str]], postings, terms_of, known, query=None) -> dict:
+    """A name's citation form (its key: Kowalski for Kowalska too) typed
+    where the collection never writes it, as a user types a name into a small
+    archive that only has it in other cases (w Gdańsku, do Poznania): the
+    share of the documents holding any of the name's forms that the query
+    finds, and of the hits without the name, for the names some document
+    holds and none writes the citation form.  ``query(form, frequency, ())``
+    as in ``measure``, with no class: the index has not seen the form;
+    without ``query``, the form's lower-case terms."""
+    keys_of: dict[str, list[int]] = defaultdict(list)
+    for key in postings:
+        keys_of[key[0]].append(key[1])
+    docs_of_term = _frequencies(postings, terms_of)
+    frequency = lambda term: len(docs_of_term.get(term, ()))  # noqa: E731
+    recall, wrong, lenient = [], [], []
+    for name, forms in names.items():
+        if name not in forms or name in keys_of:
+            continue
+        holding, maybe = set(), set()
+        for form in forms:
+            for cls in keys_of.get(form, ()):
+                if cls in (CAPITAL, CAPS) or (cls == START and not known(form)):
+                    holding.update(postings[form, cls])
+                elif cls == START:
+                    maybe.update(postings[form, cls])
+        if not holding:
+            continue
+        in_lower_case = set().union(*(postings.get((form, LOWER), ()) for form in forms))
+        terms = query(name, frequency, ()) if query else terms_of(name, LOWER)
+        hits = set().union(*(docs_of_term.get(t, ()) for t in terms)) - (maybe - holding)
+        recall.append(len(hits & holding) / len(holding))
+        wrong.append(len(hits - holding) / len(hits) if hits else 0.0)
+        lenient.append(len(hits - holding - in_lower_case) / len(hits) if hits else 0.0)
+    n = len(recall)
+    return {"names": n, "queries": n, "recall": sum(recall) / n if n else 0.0,
+            "recall_without_own": sum(recall) / n if n else 0.0,
+            "wrong_hits": sum(wrong) / n if n else 0.0,
+            "wrong_hits_lenient": sum(lenient) / n if n else 0.0}
+
+
 _FREQUENCIES: dict = {}
 
 
@@ -235,9 +280,12 @@ class NameTerms:
     lemmatizer.query_terms's answer (``query``; typed in lower case:
     ``lower``)."""
 
-    def __init__(self, lem):
+    def __init__(self, lem, dictionary_names: bool = True):
         self.lem = lem
         self._terms: dict = {}
+        # False: a name the dictionary knows, which the index writes only in
+        # forms that are also other words, is searched as a word (before).
+        self.dictionary_names = dictionary_names
 
     def __call__(self, form: str, cls: int) -> tuple[str, ...]:
         found = self._terms.get((form, cls))
@@ -266,7 +314,7 @@ class NameTerms:
         lemmatizer.NAME_SHARE as many documents as its word's terms."""
         lem = self.lem
         terms = self._word_terms(form, classes)
-        if self._named(form, classes):
+        if self._named(form, classes) or not classes:
             term, anywhere = lem.name(form)
         else:
             term, anywhere = terms[0][:1].upper() + terms[0][1:], True
@@ -274,7 +322,8 @@ class NameTerms:
         if not named:
             return terms
         if anywhere:
-            if term not in self._inside_names():
+            if term not in self._inside_names() and not (
+                    self.dictionary_names and lem.dictionary_name(form)):
                 return terms
         elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
@@ -287,7 +336,11 @@ class NameTerms:
         only in capitals), and none of whose forms in lower case
         (lexicon.lower_case_name)."""
         terms = self._word_terms(form, classes)
-        if (set(classes) <= {CAPS} or not self._named(form, classes)
+        if not classes:  # a form the index lacks: a name the dictionary knows
+            if (not self.dictionary_names or not self.lem.dictionary_name(form)
+                    or terms[0] in self._lower_case_terms()):
+                return terms
+        elif (set(classes) <= {CAPS} or not self._named(form, classes)
                 or not self.lem.name(form)[1]
                 or any(t in self._lower_case_terms() for t in terms)):
             return terms
@@ -306,7 +359,8 @@ class NameTerms:
     def _word_terms(self, form: str, classes) -> list[str]:
         """The terms the index gave ``form`` in ``classes`` (its lexicon's
         terms_of): not its name term."""
-        return list(dict.fromkeys(self(form, cls)[0] for cls in classes))
+        return (list(dict.fromkeys(self(form, cls)[0] for cls in classes))
+                or [self.lem.term(form)])
 
     def _named(self, form: str, classes) -> bool:
         """Has the index written ``form`` as a name (a name row)?"""
@@ -444,6 +498,20 @@ HEADER = ("| analyzer | names | queries | recall of documents with other forms "
           "|\n|---|---:|---:|---:|---:|---:|---:|")
 
 
+def print_absent(names, postings, terms: "NameTerms", before: "NameTerms", known) -> None:
+    """``measure_absent``'s table: the shipped query rules, and those before
+    a dictionary name written only in forms that are other words was searched
+    as the name (Gdańsk, where the index has only Gdańsku and Gdańska)."""
+    print("\nA name's citation form typed where no document writes it "
+          f"(measure_absent):\n\n{HEADER}")
+    for label, query in (("searchkit, query typed with a capital", terms.query),
+                         ("searchkit, query in lower case", terms.lower),
+                         ("before: typed with a capital", before.query),
+                         ("before: in lower case", before.lower)):
+        analysis = before if label.startswith("before") else terms
+        print(row(label, measure_absent(names, postings, analysis, known, query)), flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=build_name_rules.DEFAULT_DATA)
@@ -480,6 +548,8 @@ def main(argv=None) -> int:
         for label, query in (("searchkit, query typed with a capital", terms.query),
                              ("searchkit, query in lower case", terms.lower)):
             print(row(label, measure(names, postings, terms, shipped.known, query)), flush=True)
+        print_absent(names, postings, terms, NameTerms(shipped, dictionary_names=False),
+                     shipped.known)
         return 0
 
     if args.train is not None:
@@ -505,7 +575,7 @@ def main(argv=None) -> int:
     for condition in args.capitals:
         analyzers[f"searchkit, capitals={condition}"] = Capitals(now, guess, condition)
     label = "searchkit with name terms, query typed with a capital"
-    analyzers[label] = NameTerms(now)
+    name_terms = analyzers[label] = NameTerms(now)
     queries = {label: analyzers[label].query}
     lower = "searchkit with name terms, query in lower case"
     analyzers[lower] = analyzers[label]
@@ -530,6 +600,7 @@ def main(argv=None) -> int:
         by_category[label] = [
             measure({k: v for k, v in judged.items() if q in kinds.get(k, ())}, postings,
                     function, known, query) for q in names_eval.CATEGORIES]
+    print_absent(judged, postings, name_terms, NameTerms(now, dictionary_names=False), known)
     print(f"\nThe names none of whose forms the dictionary knows as another word:\n\n{HEADER}")
     for label, r in alone.items():
         print(row(label, r))

@@ -24,7 +24,9 @@ forms that it finds (recall) and the share of its hits that do not hold the
 name (wrong hits), averaged over forms, then over names.  Also given: the
 names none of whose forms is a dictionary word, and a ceiling: the shipped
 analysis with perfect rules, every form of these names guessed to its name's
-key.  What the ceiling gets wrong, no ending rules can mend.
+key.  What the ceiling gets wrong, no ending rules can mend.  A last table
+types each name's citation form where no document writes it
+(names_docs.measure_absent).
 
 Strict where the reference is partial: a document with a form of the same
 name that Morfologik's paradigm lacks (Hamptonu, the place, where Morfologik
@@ -187,6 +189,11 @@ def main(argv=None) -> int:
     print(f"\nThe names none of whose forms is a dictionary word:\n\n{names_docs.HEADER}")
     for label, r in results:
         print(names_docs.row(label, r))
+    print("\nA name's citation form typed where no document writes it (names_docs."
+          f"measure_absent):\n\n{names_docs.HEADER}")
+    for label, function, query in analyzers[:3]:
+        print(names_docs.row(label, names_docs.measure_absent(names, postings, function, known,
+                                                              query)), flush=True)
     return 0
 
 

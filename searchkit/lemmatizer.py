@@ -285,12 +285,20 @@ class Lemmatizer:
         name's only when the word is nothing else -- ``compute``'s, kept.
         None, without ``look_up``, for a word ``compute`` has not seen (its
         term came from an updated index's lexicon)."""
+        if not look_up and form not in self._known:
+            return None
+        return self._kind_of(form) != _A_WORD
+
+    def dictionary_name(self, form: str) -> bool:
+        """Does the dictionary know ``form`` (lower-cased), and only as a name
+        (gdańsk, poznań; not a form it lacks, whose name key is a guess)?"""
+        return self._kind_of(form) == _ONLY_NAMES
+
+    def _kind_of(self, form: str) -> int:
         kind = self._known.get(form)
         if kind is None:
-            if not look_up:
-                return None
             kind = self._known[form] = _kind(self.lemmas(form))
-        return kind != _A_WORD
+        return kind
 
     def query_terms(self, form: str, caps: bool = False,
                     capital: bool | None = None) -> list[str]:
@@ -304,7 +312,9 @@ class Lemmatizer:
         lacks it, or knows it only as a name) and that the index writes as a
         name inside a sentence is searched as that name, its name term alone:
         not a lower-case word that shares its term (Pociej, poco); not an old
-        spelling the dictionary lacks that only ever starts a sentence.  A word
+        spelling the dictionary lacks that only ever starts a sentence.  A name
+        the dictionary knows is so wherever the index has its name term: Gdańsk
+        where documents only write Gdańsku and Gdańska, also an adjective's.  A word
         the dictionary also knows as another word is that word (Wojna: a
         capital at a query's start says nothing), unless the index has its
         name in as many documents as its word (``NAME_SHARE``: Koronowa, the
@@ -323,7 +333,15 @@ class Lemmatizer:
             return terms
         if not capital:
             from searchkit.lexicon import lower_case_name  # (lexicon imports analysis, this)
-            if not (seen and lower_case_name(lexicon, form, seen)):
+            if seen:
+                if not lower_case_name(lexicon, form, seen):
+                    return terms
+            # A form the index lacks (gdańsk where it has w Gdańsku, do
+            # Gdańska): a dictionary name as lower_case_name would take it,
+            # none of whose forms is written in lower case.  Its term is no
+            # other form's (Gdańsku, Gdańska are also the adjective gdański's):
+            # as a word, it would find nothing.
+            elif not self.dictionary_name(form) or lexicon.written_in_lower_case(terms):
                 return terms
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
@@ -338,7 +356,11 @@ class Lemmatizer:
             # the name term some forms of a common word have: the guessed key of
             # an old spelling that only starts sentences (Nieustannem) may be
             # that of a band's name (Nieustanny Ruch), Wiosną's is Praska Wiosna.
-            if not lexicon.is_name(term) or not self.frequency(term):
+            # A name the dictionary knows is its lemma, not a guess: where the
+            # index writes it only in forms that are also other words (Gdańsku,
+            # Poznaniu: po gdańsku, poznanie), those are its name still.
+            if not self.frequency(term) or not (lexicon.is_name(term)
+                                                or self.dictionary_name(form)):
                 return terms
         else:
             named = self.frequency(term)

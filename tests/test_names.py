@@ -454,3 +454,18 @@ def test_a_towns_forms_are_not_a_familys_plural(make_index):
                          "c.txt": "Kraków jest pięknym miastem.", "d.txt": "Pod Krakowem pada."})
     for query in ("Kraków", "krakow", "Krakowie", "Krakowa"):
         assert _found(folder, query) == ["a.txt", "b.txt", "c.txt", "d.txt"], query
+
+
+def test_a_town_the_index_writes_only_in_forms_that_are_other_words_is_found_by_its_name(
+        make_index):
+    # Gdańsku and Gdańska are also the adjective gdański's (po gdańsku): no
+    # document writes Gdańsk itself, and Gdańsk, typed as most people type a
+    # town, found nothing -- its term is no other form's.
+    folder = make_index({"a.txt": "Mieszka w Gdańsku od lat.", "b.txt": "Wyjechał do Gdańska.",
+                         "c.txt": "Mówił po gdańsku.", "d.txt": "Jechał z Krakowa."})
+    for query in ("Gdańsk", "gdańsk", "gdansk", "Gdansk"):
+        assert _found(folder, query) == ["a.txt", "b.txt"], query
+    # Where nothing writes the town as a name, the word stays the word.
+    folder = make_index({"c.txt": "Mówił po gdańsku.", "d.txt": "Jechał z Krakowa."},
+                        name="adjective")
+    assert _found(folder, "gdańsk") == []
