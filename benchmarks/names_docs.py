@@ -283,8 +283,8 @@ class NameTerms:
     def __init__(self, lem, dictionary_names: bool = True):
         self.lem = lem
         self._terms: dict = {}
-        # False: a name the dictionary knows, which the index writes only in
-        # forms that are also other words, is searched as a word (before).
+        # False: a name the dictionary knows, typed in a form the index lacks,
+        # is searched by its terms alone (before the name term was added).
         self.dictionary_names = dictionary_names
 
     def __call__(self, form: str, cls: int) -> tuple[str, ...]:
@@ -322,9 +322,8 @@ class NameTerms:
         if not named:
             return terms
         if anywhere:
-            if term not in self._inside_names() and not (
-                    self.dictionary_names and lem.dictionary_name(form)):
-                return terms
+            if term not in self._inside_names():
+                return terms if classes else self._with_dictionary_name(form, terms, frequency)
         elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
         return [term]
@@ -336,11 +335,9 @@ class NameTerms:
         only in capitals), and none of whose forms in lower case
         (lexicon.lower_case_name)."""
         terms = self._word_terms(form, classes)
-        if not classes:  # a form the index lacks: a name the dictionary knows
-            if (not self.dictionary_names or not self.lem.dictionary_name(form)
-                    or terms[0] in self._lower_case_terms()):
-                return terms
-        elif (set(classes) <= {CAPS} or not self._named(form, classes)
+        if not classes:  # a form the index lacks
+            return self._with_dictionary_name(form, terms, frequency)
+        if (set(classes) <= {CAPS} or not self._named(form, classes)
                 or not self.lem.name(form)[1]
                 or any(t in self._lower_case_terms() for t in terms)):
             return terms
@@ -355,6 +352,14 @@ class NameTerms:
                 and self.lem.name(form)[1]):
             return self.query(form, frequency, classes)
         return self._word_terms(form, classes)
+
+    def _with_dictionary_name(self, form: str, terms: list[str], frequency) -> list[str]:
+        """lemmatizer's: a form the index lacks, which the dictionary knows only
+        as a name, with its name term beside its terms."""
+        if not self.dictionary_names or not self.lem.dictionary_name(form):
+            return terms
+        term = self.lem.name(form)[0]
+        return terms if term in terms or not frequency(term) else terms + [term]
 
     def _word_terms(self, form: str, classes) -> list[str]:
         """The terms the index gave ``form`` in ``classes`` (its lexicon's
@@ -500,8 +505,8 @@ HEADER = ("| analyzer | names | queries | recall of documents with other forms "
 
 def print_absent(names, postings, terms: "NameTerms", before: "NameTerms", known) -> None:
     """``measure_absent``'s table: the shipped query rules, and those before
-    a dictionary name written only in forms that are other words was searched
-    as the name (Gdańsk, where the index has only Gdańsku and Gdańska)."""
+    a dictionary name the index lacks in the typed form was searched by its
+    name term too (Gdańsk, where the index has only Gdańsku and Gdańska)."""
     print("\nA name's citation form typed where no document writes it "
           f"(measure_absent):\n\n{HEADER}")
     for label, query in (("searchkit, query typed with a capital", terms.query),

@@ -291,7 +291,7 @@ class Lemmatizer:
 
     def dictionary_name(self, form: str) -> bool:
         """Does the dictionary know ``form`` (lower-cased), and only as a name
-        (gdańsk, poznań; not a form it lacks, whose name key is a guess)?"""
+        (gdańsk, kraków; not a form it lacks, whose name key is a guess)?"""
         return self._kind_of(form) == _ONLY_NAMES
 
     def _kind_of(self, form: str) -> int:
@@ -313,8 +313,8 @@ class Lemmatizer:
         name inside a sentence is searched as that name, its name term alone:
         not a lower-case word that shares its term (Pociej, poco); not an old
         spelling the dictionary lacks that only ever starts a sentence.  A name
-        the dictionary knows is so wherever the index has its name term: Gdańsk
-        where documents only write Gdańsku and Gdańska, also an adjective's.  A word
+        the dictionary knows that the index lacks in this form is searched by
+        its name term as well as its terms (``_with_dictionary_name``).  A word
         the dictionary also knows as another word is that word (Wojna: a
         capital at a query's start says nothing), unless the index has its
         name in as many documents as its word (``NAME_SHARE``: Koronowa, the
@@ -333,15 +333,9 @@ class Lemmatizer:
             return terms
         if not capital:
             from searchkit.lexicon import lower_case_name  # (lexicon imports analysis, this)
-            if seen:
-                if not lower_case_name(lexicon, form, seen):
-                    return terms
-            # A form the index lacks (gdańsk where it has w Gdańsku, do
-            # Gdańska): a dictionary name as lower_case_name would take it,
-            # none of whose forms is written in lower case.  Its term is no
-            # other form's (Gdańsku, Gdańska are also the adjective gdański's):
-            # as a word, it would find nothing.
-            elif not self.dictionary_name(form) or lexicon.written_in_lower_case(terms):
+            if not seen:
+                return self._with_dictionary_name(form, terms)
+            if not lower_case_name(lexicon, form, seen):
                 return terms
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
@@ -356,17 +350,31 @@ class Lemmatizer:
             # the name term some forms of a common word have: the guessed key of
             # an old spelling that only starts sentences (Nieustannem) may be
             # that of a band's name (Nieustanny Ruch), Wiosną's is Praska Wiosna.
-            # A name the dictionary knows is its lemma, not a guess: where the
-            # index writes it only in forms that are also other words (Gdańsku,
-            # Poznaniu: po gdańsku, poznanie), those are its name still.
-            if not self.frequency(term) or not (lexicon.is_name(term)
-                                                or self.dictionary_name(form)):
-                return terms
+            if not lexicon.is_name(term) or not self.frequency(term):
+                return terms if seen else self._with_dictionary_name(form, terms)
         else:
             named = self.frequency(term)
             if not named or named < NAME_SHARE * max(map(self.frequency, terms)):
                 return terms
         return [term]
+
+    def _with_dictionary_name(self, form: str, terms: list[str]) -> list[str]:
+        """``terms`` of a query word the index lacks, with its name term where
+        the dictionary knows it only as a name and the index has that term:
+        Gdańsk, where documents only write Gdańsku and Gdańska (also the
+        adjective gdański's, so no NAME_ANYWHERE row), found nothing by its
+        own term.  Beside its terms, not instead: a name's forms may have
+        other name terms (Klara is also the surname Klar's genitive, Klary
+        only Klara's), which its terms still reach.  Only for a form the
+        index lacks, whose term has already loaded the dictionary: asking it
+        about a word the lexicon answers would cost a one-shot search its
+        load."""
+        if not self.dictionary_name(form):
+            return terms
+        term = self.name(form)[0]
+        if term in terms or not self.frequency(term):
+            return terms
+        return terms + [term]
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""

@@ -456,8 +456,7 @@ def test_a_towns_forms_are_not_a_familys_plural(make_index):
         assert _found(folder, query) == ["a.txt", "b.txt", "c.txt", "d.txt"], query
 
 
-def test_a_town_the_index_writes_only_in_forms_that_are_other_words_is_found_by_its_name(
-        make_index):
+def test_a_name_the_index_lacks_in_the_typed_form_is_found_by_its_name_term_too(make_index):
     # Gdańsku and Gdańska are also the adjective gdański's (po gdańsku): no
     # document writes Gdańsk itself, and Gdańsk, typed as most people type a
     # town, found nothing -- its term is no other form's.
@@ -465,7 +464,24 @@ def test_a_town_the_index_writes_only_in_forms_that_are_other_words_is_found_by_
                          "c.txt": "Mówił po gdańsku.", "d.txt": "Jechał z Krakowa."})
     for query in ("Gdańsk", "gdańsk", "gdansk", "Gdansk"):
         assert _found(folder, query) == ["a.txt", "b.txt"], query
-    # Where nothing writes the town as a name, the word stays the word.
-    folder = make_index({"c.txt": "Mówił po gdańsku.", "d.txt": "Jechał z Krakowa."},
-                        name="adjective")
-    assert _found(folder, "gdańsk") == []
+    # Beside its terms, not instead of them: Klara and Klarze are also the
+    # surname Klar's (name term Klar), Klary only Klara's, and at a
+    # sentence's start Klary and Klarze are the word klar's too.
+    folder = make_index({"b.txt": "Dałem to Klarze w piątek.", "c.txt": "Klary nie było w domu.",
+                         "e.txt": "Klarze nikt nie pomógł.", "f.txt": "Jechał z Krakowa."},
+                        name="klara")
+    for query in ("Klara", "klara"):
+        assert _found(folder, query) == ["b.txt", "c.txt", "e.txt"], query
+
+
+def test_a_word_the_index_has_is_searched_without_loading_the_dictionary(make_index):
+    from searchkit.search import Searcher
+
+    # Its load (about 90 ms) would double a one-shot search: the lexicon
+    # answers for the forms the index has, capitalised or not.
+    folder = make_index({"a.txt": "Długo trwała wojna domowa.",
+                         "b.txt": "Muzeum Wojny Polskiej otwarto w Gdańsku."})
+    with Searcher(folder) as searcher:
+        for query in ("Wojna", "wojna", "Wojny", "Gdańsku", "gdańsku", "muzeum"):
+            assert searcher.search(query).hits, query
+        assert searcher.lemmatizer._morfeusz is None
