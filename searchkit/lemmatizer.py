@@ -55,10 +55,11 @@ MIN_GUESS_LENGTH = 4
 STEMMER_TABLE = "polimorf"
 
 # Bump when compute() or name() would give any word another term, or the
-# lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys; 14: Jan): an
+# lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys; 14: Jan;
+# 15: TOWN): an
 # index's terms (and its lexicon, which caches them) are only valid for the
 # rules that made them.
-RULES_VERSION = 14
+RULES_VERSION = 15
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
@@ -161,6 +162,8 @@ class Lemmatizer:
         self.cache: dict[tuple[str, bool], str] = {}
         # form -> (name term, a name wherever written with a capital?)
         self.names: dict[str, tuple[str, bool]] = {}
+        # The forms of ``names`` whose name term is a town's (lexicon.TOWN).
+        self.town_forms: set[str] = set()
         # form -> is it a dictionary word (_NOT_KNOWN, _A_WORD, _ONLY_NAMES),
         # for the forms ``compute`` looked up (a name term, or only_a_name,
         # would otherwise ask Morfeusz a second time).
@@ -234,6 +237,8 @@ class Lemmatizer:
         koronowy, meets Koronowem when SGJP lacks Koronowo)."""
         found = self.names.get(form)
         if found is None:
+            if len(self.names) >= 100_000:  # bounded, for endless batches
+                self.clear_names()
             if term is None:
                 term = self.term(form)  # ``term``: the caller has it
             known = self._known.get(form)
@@ -264,6 +269,8 @@ class Lemmatizer:
                     towns = {lemma.lower() for lemma in self._town_lemmas(capitalised)}
                     candidates = (towns & named) or named
                     key = term if term in candidates else min(candidates)
+                    if key in towns:
+                        self.town_forms.add(form)
                     if key.endswith("o"):
                         # A masculine name in -o declines like a feminine in
                         # -a (Łukaszenki, Łukaszence), and the news also write
@@ -272,10 +279,12 @@ class Lemmatizer:
                     anywhere = len(proper) == len(lemmas)
                 elif len(form) >= MIN_GUESS_LENGTH:
                     key = self.guess(form) or term
-            if len(self.names) >= 100_000:  # bounded, for endless batches
-                self.names.clear()
             found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
         return found
+
+    def clear_names(self) -> None:
+        self.names.clear()
+        self.town_forms.clear()
 
     def only_a_name(self, form: str, look_up: bool = True) -> bool | None:
         """Is ``form`` (lower-cased) a name wherever it is written with a
@@ -325,7 +334,8 @@ class Lemmatizer:
         name and no form of the word in lower case (``lexicon.lower_case_name``):
         jaśmina, a name the dictionary lacks, whose guessed key is the flower
         jaśmin's term, finds the woman; gdansk finds Gdańska, also the
-        adjective gdański's."""
+        adjective gdański's.  A town's form that is also a common word's is
+        searched by both (``_with_town``: kijów, kij's genitive plural)."""
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
@@ -336,7 +346,7 @@ class Lemmatizer:
             if not seen:
                 return self._with_dictionary_name(form, terms)
             if not lower_case_name(lexicon, form, seen):
-                return terms
+                return self._with_town(form, terms)
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
         else:
@@ -375,6 +385,26 @@ class Lemmatizer:
         if term in terms or not self.frequency(term):
             return terms
         return terms + [term]
+
+    def _with_town(self, form: str, terms: list[str]) -> list[str]:
+        """``terms`` of a query word typed in lower case, with the name term of
+        the town the index writes it as (lexicon.TOWN) where the index has the
+        town in as many documents as the word (``NAME_SHARE``, as for a
+        capital): kijów, in lower case kij's genitive plural, also finds Kijowa
+        and Kijowie.  Beside its terms: a lower-case query keeps the documents
+        that write the word in lower case."""
+        from searchkit.lexicon import TOWN
+
+        lexicon = self.lexicon
+        if TOWN not in lexicon.codes(form):
+            return terms
+        found = lexicon.name_of(form)
+        if found is None or found[0] in terms:
+            return terms
+        named = self.frequency(found[0])
+        if not named or named < NAME_SHARE * max(map(self.frequency, terms)):
+            return terms
+        return terms + [found[0]]
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""

@@ -37,7 +37,7 @@ from searchkit.analysis import (SENTENCE_ENDS, STOPWORDS, is_capitalised, starts
                                 words_and_ends)
 from searchkit.codec import Codec
 from searchkit.lemmatizer import MIN_NAME_LENGTH, Lemmatizer, is_caps
-from searchkit.lexicon import LOWER_CASE, NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS
+from searchkit.lexicon import LOWER_CASE, NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS, TOWN
 
 # The field a document's text goes to; every other field is short and indexed
 # through Whoosh's own analyzers.
@@ -227,6 +227,7 @@ class SegmentBuilder:
         positions: dict[str, list[int]] = {}
         get = positions.get
         unposted = self._unposted
+        town_forms = self.lemmatizer.town_forms
         pos = 0  # the next word's position (stopwords count until the first kept)
         kept = 0
         ends = ""  # the sentence ends since the last word
@@ -257,6 +258,8 @@ class SegmentBuilder:
                     if form in unposted:  # the lexicon learns a name term once posted
                         if not anywhere:
                             code = NAME_INSIDE
+                            if form in town_forms:
+                                self.new_forms[form, TOWN] = form
                         elif starts:
                             code = NAME_STARTS  # until seen inside a sentence
                         else:
@@ -305,7 +308,7 @@ class SegmentBuilder:
         # lexicon or to be waiting in _unposted.
         self._unposted.clear()
         self._codes.clear()
-        self.lemmatizer.names.clear()
+        self.lemmatizer.clear_names()
         if len(self.lemmatizer.cache) >= _WORDS_CACHED:
             self.lemmatizer.cache.clear()
 
