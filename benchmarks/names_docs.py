@@ -283,11 +283,12 @@ class NameTerms:
     def __init__(self, lem, dictionary_names: bool = True, towns: bool = True):
         self.lem = lem
         # False: a town's form typed in lower case is searched by its terms
-        # alone (before its name term was added beside them).
+        # alone (before its name term was added beside them), as is one the
+        # index lacks.
         self.towns = towns
         self._terms: dict = {}
         # False: a name the dictionary knows, typed in a form the index lacks,
-        # is searched by its terms alone (before the name term was added).
+        # is searched by its terms alone (before its name term was added).
         self.dictionary_names = dictionary_names
 
     def __call__(self, form: str, cls: int) -> tuple[str, ...]:
@@ -326,7 +327,11 @@ class NameTerms:
             return terms
         if anywhere:
             if term not in self._inside_names():
-                return terms if classes else self._with_dictionary_name(form, terms, frequency)
+                # As lemmatizer: a form written only in lower case stays its
+                # terms; the index lacks it, or has it only starting sentences.
+                if classes and not self._named(form, classes):
+                    return terms
+                return self._with_name(form, terms, frequency)
         elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
         return [term]
@@ -339,7 +344,7 @@ class NameTerms:
         (lexicon.lower_case_name)."""
         terms = self._word_terms(form, classes)
         if not classes:  # a form the index lacks
-            return self._with_dictionary_name(form, terms, frequency)
+            return self._with_name(form, terms, frequency)
         if (set(classes) <= {CAPS} or not self._named(form, classes)
                 or not self.lem.name(form)[1]
                 or any(t in self._lower_case_terms() for t in terms)):
@@ -370,13 +375,21 @@ class NameTerms:
             return self.query(form, frequency, classes)
         return self._word_terms(form, classes)
 
-    def _with_dictionary_name(self, form: str, terms: list[str], frequency) -> list[str]:
-        """lemmatizer's: a form the index lacks, which the dictionary knows only
-        as a name, with its name term beside its terms."""
-        if not self.dictionary_names or not self.lem.dictionary_name(form):
-            return terms
+    def _with_name(self, form: str, terms: list[str], frequency) -> list[str]:
+        """lemmatizer's: a form the index lacks (or has only starting
+        sentences), with its name term beside its terms where the dictionary
+        knows it only as a name, or where it is a town's form and the index
+        has the town in as many documents as the word."""
+        dictionary = self.dictionary_names and self.lem.dictionary_name(form)
         term = self.lem.name(form)[0]
-        return terms if term in terms or not frequency(term) else terms + [term]
+        town = self.towns and form in self.lem.town_forms
+        if term in terms or not (dictionary or town):
+            return terms
+        named = frequency(term)
+        if not named or (not dictionary
+                         and named < lemmatizer.NAME_SHARE * max(map(frequency, terms))):
+            return terms
+        return terms + [term]
 
     def _word_terms(self, form: str, classes) -> list[str]:
         """The terms the index gave ``form`` in ``classes`` (its lexicon's
@@ -522,8 +535,9 @@ HEADER = ("| analyzer | names | queries | recall of documents with other forms "
 
 def print_absent(names, postings, terms: "NameTerms", before: "NameTerms", known) -> None:
     """``measure_absent``'s table: the shipped query rules, and those before
-    a dictionary name the index lacks in the typed form was searched by its
-    name term too (Gdańsk, where the index has only Gdańsku and Gdańska)."""
+    a form the index lacks was searched by its name term too where the
+    dictionary knows it only as a name (Gdańsk, where the index has only
+    Gdańsku and Gdańska) or as a town's and a word's (kijów)."""
     print("\nA name's citation form typed where no document writes it "
           f"(measure_absent):\n\n{HEADER}")
     for label, query in (("searchkit, query typed with a capital", terms.query),
@@ -573,8 +587,8 @@ def main(argv=None) -> int:
         before = NameTerms(shipped, towns=False)
         print(row("before: in lower case, a town's form searched by its terms alone",
                   measure(names, postings, before, shipped.known, before.lower)), flush=True)
-        print_absent(names, postings, terms, NameTerms(shipped, dictionary_names=False),
-                     shipped.known)
+        print_absent(names, postings, terms,
+                     NameTerms(shipped, dictionary_names=False, towns=False), shipped.known)
         return 0
 
     if args.train is not None:
@@ -625,7 +639,8 @@ def main(argv=None) -> int:
         by_category[label] = [
             measure({k: v for k, v in judged.items() if q in kinds.get(k, ())}, postings,
                     function, known, query) for q in names_eval.CATEGORIES]
-    print_absent(judged, postings, name_terms, NameTerms(now, dictionary_names=False), known)
+    print_absent(judged, postings, name_terms,
+                 NameTerms(now, dictionary_names=False, towns=False), known)
     print(f"\nThe names none of whose forms the dictionary knows as another word:\n\n{HEADER}")
     for label, r in alone.items():
         print(row(label, r))

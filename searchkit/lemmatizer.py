@@ -70,6 +70,9 @@ RULES_VERSION = 15
 # Gwiazda: words some documents capitalise, which a title's first word always is).
 NAME_SHARE = 1.0
 
+# Name terms kept (``Lemmatizer.names``): bounded, for endless batches.
+NAMES_CACHED = 100_000
+
 # A capitalised word this short gets no name term (Ul, Al, Dr: abbreviations
 # more than names).
 MIN_NAME_LENGTH = 3
@@ -149,6 +152,14 @@ def town_lemmas(readings) -> set[str]:
     return towns
 
 
+def places(readings) -> set[str]:
+    """The lower-cased lemmas of the places ``readings`` ((lemma, tag,
+    qualifiers)) read a form as a singular of, whatever the other readings
+    (Gdańska: also a surname's, which ``town_lemmas`` leaves alone)."""
+    return {lemma.lower() for lemma, tag, names in readings
+            if tag.startswith("subst:sg") and "nazwa_geograficzna" in names}
+
+
 def is_caps(token: str) -> bool:
     """ALL-CAPS acronym-like token (ODKB, NATO); single letters do not count."""
     return len(token) > 1 and token.isupper()
@@ -162,7 +173,8 @@ class Lemmatizer:
         self.cache: dict[tuple[str, bool], str] = {}
         # form -> (name term, a name wherever written with a capital?)
         self.names: dict[str, tuple[str, bool]] = {}
-        # The forms of ``names`` whose name term is a town's (lexicon.TOWN).
+        # The forms of ``names`` whose name term is a place's singular
+        # (lexicon.TOWN; ``name`` adds them, SegmentBuilder reads them at once).
         self.town_forms: set[str] = set()
         # form -> is it a dictionary word (_NOT_KNOWN, _A_WORD, _ONLY_NAMES),
         # for the forms ``compute`` looked up (a name term, or only_a_name,
@@ -237,7 +249,7 @@ class Lemmatizer:
         koronowy, meets Koronowem when SGJP lacks Koronowo)."""
         found = self.names.get(form)
         if found is None:
-            if len(self.names) >= 100_000:  # bounded, for endless batches
+            if len(self.names) >= NAMES_CACHED:
                 self.clear_names()
             if term is None:
                 term = self.term(form)  # ``term``: the caller has it
@@ -266,10 +278,11 @@ class Lemmatizer:
                     # the villages Kij's and Kije's genitive plural, keyed
                     # kij, while Kijowa and Kijowie were kijów; Tarnów (of
                     # Tarnowa, Tarnowo), Lwów (the Lews), Piotrków.
-                    towns = {lemma.lower() for lemma in self._town_lemmas(capitalised)}
+                    readings = self._named_readings(capitalised)
+                    towns = {lemma.lower() for lemma in town_lemmas(readings)}
                     candidates = (towns & named) or named
                     key = term if term in candidates else min(candidates)
-                    if key in towns:
+                    if key in places(readings):
                         self.town_forms.add(form)
                     if key.endswith("o"):
                         # A masculine name in -o declines like a feminine in
@@ -323,7 +336,7 @@ class Lemmatizer:
         not a lower-case word that shares its term (Pociej, poco); not an old
         spelling the dictionary lacks that only ever starts a sentence.  A name
         the dictionary knows that the index lacks in this form is searched by
-        its name term as well as its terms (``_with_dictionary_name``).  A word
+        its name term as well as its terms (``_with_name``).  A word
         the dictionary also knows as another word is that word (Wojna: a
         capital at a query's start says nothing), unless the index has its
         name in as many documents as its word (``NAME_SHARE``: Koronowa, the
@@ -344,9 +357,10 @@ class Lemmatizer:
         if not capital:
             from searchkit.lexicon import lower_case_name  # (lexicon imports analysis, this)
             if not seen:
-                return self._with_dictionary_name(form, terms)
+                return self._with_name(form, terms)
             if not lower_case_name(lexicon, form, seen):
                 return self._with_town(form, terms)
+        found = None
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
         else:
@@ -361,28 +375,39 @@ class Lemmatizer:
             # an old spelling that only starts sentences (Nieustannem) may be
             # that of a band's name (Nieustanny Ruch), Wiosną's is Praska Wiosna.
             if not lexicon.is_name(term) or not self.frequency(term):
-                return terms if seen else self._with_dictionary_name(form, terms)
+                # Where the index lacks the form or has it only starting
+                # sentences (a letter's "Gdańsk, 12 maja"), the dictionary
+                # decides; not for a form only seen in lower case (wojna).
+                if seen and found is None:
+                    return terms
+                return self._with_name(form, terms)
         else:
             named = self.frequency(term)
             if not named or named < NAME_SHARE * max(map(self.frequency, terms)):
                 return terms
         return [term]
 
-    def _with_dictionary_name(self, form: str, terms: list[str]) -> list[str]:
-        """``terms`` of a query word the index lacks, with its name term where
-        the dictionary knows it only as a name and the index has that term:
-        Gdańsk, where documents only write Gdańsku and Gdańska (also the
-        adjective gdański's, so no NAME_ANYWHERE row), found nothing by its
-        own term.  Beside its terms, not instead: a name's forms may have
-        other name terms (Klara is also the surname Klar's genitive, Klary
-        only Klara's), which its terms still reach.  Only for a form the
-        index lacks, whose term has already loaded the dictionary: asking it
-        about a word the lexicon answers would cost a one-shot search its
-        load."""
-        if not self.dictionary_name(form):
-            return terms
+    def _with_name(self, form: str, terms: list[str]) -> list[str]:
+        """``terms`` of a query word the index lacks (or has only starting
+        sentences), with its name term where the dictionary knows it only as
+        a name and the index has that term: Gdańsk, where documents only write
+        Gdańsku and Gdańska (also the adjective gdański's, so no NAME_ANYWHERE
+        row), found nothing by its own term.  So too for a town's form that is
+        also a common word's (kijów, kij's genitive plural, where the index
+        has only Kijowa and Kijowie), where the index has the town in as many
+        documents as the word (``NAME_SHARE``).  Beside its terms, not
+        instead: a name's forms may have other name terms (Klara is also the
+        surname Klar's genitive, Klary only Klara's), which its terms still
+        reach.  Only where the dictionary is loaded already (the form's term)
+        or seldom (a name only ever starting sentences): asking it about a
+        word the lexicon answers would cost a one-shot search its load."""
+        dictionary = self.dictionary_name(form)
         term = self.name(form)[0]
-        if term in terms or not self.frequency(term):
+        if term in terms or not (dictionary or form in self.town_forms):
+            return terms
+        named = self.frequency(term)
+        if not named or (not dictionary
+                         and named < NAME_SHARE * max(map(self.frequency, terms))):
             return terms
         return terms + [term]
 
@@ -475,15 +500,15 @@ class Lemmatizer:
         last_form, readings = self._last_readings
         return readings if last_form == form else self._analysis(form)[2]
 
-    def _town_lemmas(self, form: str) -> set[str]:
-        """``town_lemmas`` of ``form``'s readings: those ``lemmas`` has just
+    def _named_readings(self, form: str) -> list[tuple[str, str, list[str]]]:
+        """``form``'s readings with their qualifiers: those ``lemmas`` has just
         read (a subclass may answer ``lemmas`` otherwise: then Morfeusz is
-        asked).  Only ``name`` needs them: not worked out for every word."""
+        asked).  Only ``name`` needs them (``town_lemmas``, ``places``)."""
         last_form, named = self._last_named
         if last_form != form:
             self._analysis(form)
             named = self._last_named[1]
-        return town_lemmas(named)
+        return named
 
     def _lemma_readings(self, lemma: str) -> list[tuple[str, str]]:
         """``_analysis(lemma)``'s readings, kept: the same lemmas come up again

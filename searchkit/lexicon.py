@@ -42,10 +42,11 @@ from searchkit.analysis import fold
 # the name (``lower_case_name``).  Kept for every such form written in lower
 # case (the 84k paragraphs' lexicon: 16.9 -> 17.5 MB), since which of them
 # some document will write as a name is not known when they are seen.
-# TOWN: beside a NAME_INSIDE row, its name term is a town's (lemmatizer.name):
-# kijów in lower case is also kij's genitive plural, which a lower-case query
-# searches, and the town's other forms (Kijowa, Kijowie) have its name term
-# only (lemmatizer.query_terms adds it where the index has the town as often).
+# TOWN: beside a NAME_INSIDE row, its name term is a place's, the form its
+# singular (lemmatizer.places): kijów in lower case is also kij's genitive
+# plural, which a lower-case query searches, and the town's other forms
+# (Kijowa, Kijowie) have its name term only (lemmatizer.query_terms adds it
+# where the index has the town as often).
 NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS, LOWER_CASE, TOWN = 2, 3, 4, 5, 6
 
 _SCHEMA = """

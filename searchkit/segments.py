@@ -111,8 +111,9 @@ class SegmentBuilder:
         self.new_forms: dict[tuple[str, int], str] = {}
         self.known = known
         self._words: dict[str, tuple] = dict(_ENDS)
-        # Name terms computed here and not yet posted: form -> lemmatizer.name
-        self._unposted: dict[str, tuple[str, bool]] = {}
+        # Name terms computed here and not yet posted: form -> is its name term
+        # a town's (lexicon.TOWN)
+        self._unposted: dict[str, bool] = {}
         # An update's forms -> the caps of their rows in its index's lexicon
         self._codes: dict[str, set[int]] = {}
         # Fields indexed as one whole value (ids): posted directly, as
@@ -227,7 +228,6 @@ class SegmentBuilder:
         positions: dict[str, list[int]] = {}
         get = positions.get
         unposted = self._unposted
-        town_forms = self.lemmatizer.town_forms
         pos = 0  # the next word's position (stopwords count until the first kept)
         kept = 0
         ends = ""  # the sentence ends since the last word
@@ -258,7 +258,7 @@ class SegmentBuilder:
                     if form in unposted:  # the lexicon learns a name term once posted
                         if not anywhere:
                             code = NAME_INSIDE
-                            if form in town_forms:
+                            if unposted[form]:
                                 self.new_forms[form, TOWN] = form
                         elif starts:
                             code = NAME_STARTS  # until seen inside a sentence
@@ -389,11 +389,13 @@ class SegmentBuilder:
                     term = (self.known.term(form, False) if self.known is not None
                             else None) or lemmatizer.compute(form, False)
                 found = lemmatizer.name(form, term)
-                self._unposted[form] = found
+                # Whether its name term is a town's, read now: the names cache
+                # (and its towns) may be cleared before the form is posted.
+                self._unposted[form] = form in lemmatizer.town_forms
             else:
                 found = lemmatizer.names[form] = known
                 if known[1] and not self.known.is_name(known[0]):
-                    self._unposted[form] = found  # seen only starting sentences so far
+                    self._unposted[form] = False  # seen only starting sentences so far
         return found
 
     # ------------------------------------------------------------ writing

@@ -344,12 +344,14 @@ def test_a_word_that_is_also_a_name_is_the_name_where_the_index_has_it_so_as_oft
     # capital, it is also the town Koronowo's genitive, as Koronowem is.
     # Typed with a capital, it asks for the name where the index has the name
     # in as many documents as the word; where the adjective is commoner, for
-    # the word.  In lower case, always the word (on a small index, radiem's
-    # and mieszka's name terms may be in as many documents as the words).
+    # the word.  In lower case, the word, with the town's name term beside it
+    # on the same terms (lexicon.TOWN); never a name term that is no place's
+    # (on a small index, radiem's and mieszka's name terms may be in as many
+    # documents as the words).
     town = {"a.txt": "Jechał do Koronowa wczoraj.", "b.txt": "Mieszka pod Koronowem od lat."}
     folder = make_index(town, name="town")
     assert _found(folder, "Koronowa") == ["a.txt", "b.txt"]
-    assert _found(folder, "koronowa") == ["a.txt"]
+    assert _found(folder, "koronowa") == ["a.txt", "b.txt"]
     assert _found(folder, "mieszka") == ["b.txt"]
     folder = make_index({**town, "c.txt": "Uszyto koronową suknię.",
                          "d.txt": "Była w koronowej sukni."}, name="both")
@@ -425,6 +427,22 @@ def test_names_reach_the_lexicon_when_the_word_caches_are_cleared(make_index, mo
         lexicon.close()
 
 
+def test_a_towns_row_reaches_the_lexicon_when_the_names_cache_is_cleared(make_index,
+                                                                        monkeypatch):
+    from searchkit import lemmatizer
+    from searchkit.lexicon import NAME_INSIDE, TOWN, Lexicon
+
+    # A document's names are worked out before its words are posted; the
+    # bounded cache of names (and of which are towns') may be cleared between.
+    monkeypatch.setattr(lemmatizer, "NAMES_CACHED", 2)
+    folder = make_index({"a.txt": "Jadę do Kijowa, potem do Zenona, Mariana i Tadeusza."})
+    lexicon = Lexicon.open(folder)
+    try:
+        assert {NAME_INSIDE, TOWN} <= lexicon.codes("kijowa")
+    finally:
+        lexicon.close()
+
+
 def test_a_towns_forms_are_not_a_familys_plural(make_index):
     # Krakowie is Kraków's locative and the Kraks (a surname's plural);
     # Kraków is also their genitive.  The alphabetical lemma (Krak) took them
@@ -454,6 +472,11 @@ def test_a_towns_forms_are_not_a_familys_plural(make_index):
     # Kijowie lack: the town's name term beside it finds them (and kijem).
     for query in ("kijów", "kijow"):
         assert _found(town, query) == ["a.txt", "b.txt", "c.txt", "d.txt"], query
+    # Also where no document writes Kijów itself.
+    town = make_index({"a.txt": "Jadę do Kijowa.", "b.txt": "Mieszkam w Kijowie.",
+                       "d.txt": "Bił go kijem."}, name="kijowa")
+    for query in ("kijów", "kijow", "Kijów"):
+        assert _found(town, query)[:2] == ["a.txt", "b.txt"], query
     # Also in an update, and where a common word is commoner the word stays
     # alone (lwów: lions).
     make_index({"x.txt": "Jechał do Krakowa."}, name="lwow")
@@ -477,6 +500,11 @@ def test_a_name_the_index_lacks_in_the_typed_form_is_found_by_its_name_term_too(
                          "c.txt": "Mówił po gdańsku.", "d.txt": "Jechał z Krakowa."})
     for query in ("Gdańsk", "gdańsk", "gdansk", "Gdansk"):
         assert _found(folder, query) == ["a.txt", "b.txt"], query
+    # Also where the index has Gdańsk only starting a sentence (a letter's
+    # "Gdańsk, 12 maja"): no name row inside a sentence either.
+    folder = make_index({"e.txt": "Gdańsk jest piękny."})
+    for query in ("Gdańsk", "gdańsk", "gdansk"):
+        assert _found(folder, query) == ["a.txt", "b.txt", "e.txt"], query
     # Beside its terms, not instead of them: Klara and Klarze are also the
     # surname Klar's (name term Klar), Klary only Klara's, and at a
     # sentence's start Klary and Klarze are the word klar's too.
