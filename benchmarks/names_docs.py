@@ -358,12 +358,9 @@ class NameTerms:
         if not self.towns or not self._named(form, classes):
             return terms
         term, anywhere = self.lem.name(form)
-        if anywhere or form not in self.lem.town_forms or term in terms:
+        if anywhere or form not in self.lem.town_forms:
             return terms
-        named = frequency(term)
-        if not named or named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
-            return terms
-        return terms + [term]
+        return _beside(terms, term, frequency, share=True)
 
     def lower_per_form(self, form: str, frequency, classes) -> list[str]:
         """Measured, not taken (README): a form that can only be a name, written
@@ -382,14 +379,9 @@ class NameTerms:
         has the town in as many documents as the word."""
         dictionary = self.dictionary_names and self.lem.dictionary_name(form)
         term = self.lem.name(form)[0]
-        town = self.towns and form in self.lem.town_forms
-        if term in terms or not (dictionary or town):
+        if not (dictionary or (self.towns and form in self.lem.town_forms)):
             return terms
-        named = frequency(term)
-        if not named or (not dictionary
-                         and named < lemmatizer.NAME_SHARE * max(map(frequency, terms))):
-            return terms
-        return terms + [term]
+        return _beside(terms, term, frequency, share=not dictionary)
 
     def _word_terms(self, form: str, classes) -> list[str]:
         """The terms the index gave ``form`` in ``classes`` (its lexicon's
@@ -425,6 +417,16 @@ class NameTerms:
                             if cls in (CAPITAL, CAPS) and len(found) > 1
                             and self.lem.name(form)[1]}
         return self._inside
+
+
+def _beside(terms: list[str], term: str, frequency, share: bool) -> list[str]:
+    """lemmatizer.Lemmatizer._beside."""
+    if term in terms:
+        return terms
+    named = frequency(term)
+    if not named or (share and named < lemmatizer.NAME_SHARE * max(map(frequency, terms))):
+        return terms
+    return terms + [term]
 
 
 def one(function):

@@ -403,13 +403,9 @@ class Lemmatizer:
         word the lexicon answers would cost a one-shot search its load."""
         dictionary = self.dictionary_name(form)
         term = self.name(form)[0]
-        if term in terms or not (dictionary or form in self.town_forms):
+        if not (dictionary or form in self.town_forms):
             return terms
-        named = self.frequency(term)
-        if not named or (not dictionary
-                         and named < NAME_SHARE * max(map(self.frequency, terms))):
-            return terms
-        return terms + [term]
+        return self._beside(terms, term, share=not dictionary)
 
     def _with_town(self, form: str, terms: list[str]) -> list[str]:
         """``terms`` of a query word typed in lower case, with the name term of
@@ -424,12 +420,17 @@ class Lemmatizer:
         if TOWN not in lexicon.codes(form):
             return terms
         found = lexicon.name_of(form)
-        if found is None or found[0] in terms:
+        return terms if found is None else self._beside(terms, found[0], share=True)
+
+    def _beside(self, terms: list[str], term: str, share: bool) -> list[str]:
+        """``terms`` and ``term`` where the index has ``term`` -- with
+        ``share``, in as many documents as the commonest of ``terms``."""
+        if term in terms:
             return terms
-        named = self.frequency(found[0])
-        if not named or named < NAME_SHARE * max(map(self.frequency, terms)):
+        named = self.frequency(term)
+        if not named or (share and named < NAME_SHARE * max(map(self.frequency, terms))):
             return terms
-        return terms + [found[0]]
+        return terms + [term]
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""
