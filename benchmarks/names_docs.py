@@ -280,8 +280,11 @@ class NameTerms:
     lemmatizer.query_terms's answer (``query``; typed in lower case:
     ``lower``)."""
 
-    def __init__(self, lem, dictionary_names: bool = True, towns: bool = True):
+    def __init__(self, lem, dictionary_names: bool = True, towns: bool = True,
+                 second_names: bool = True):
         self.lem = lem
+        # False: no second name term (lemmatizer.second_name: Budanowie).
+        self.second_names = second_names
         # False: a town's form typed in lower case is searched by its terms
         # alone (before its name term was added beside them), as is one the
         # index lacks.
@@ -306,7 +309,8 @@ class NameTerms:
             # not keep where they stand.
             name, anywhere = self.lem.name(form)
             if cls != START or anywhere:
-                return term, name
+                second = self.lem.second_names.get(form) if self.second_names else None
+                return (term, name) if second is None else (term, name, second)
         return (term,)
 
     def query(self, form: str, frequency, classes) -> list[str]:
@@ -334,7 +338,8 @@ class NameTerms:
                 return self._with_name(form, terms, frequency)
         elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
-        return [term]
+        second = self.lem.second_names.get(form) if self.second_names else None
+        return [term] if second is None else [term, second]
 
     def lower(self, form: str, frequency, classes) -> list[str]:
         """Typed in lower case (lemmatizer.query_terms): the terms the index

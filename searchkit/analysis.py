@@ -349,6 +349,10 @@ class LemmaFilter(Filter):
                     if anywhere or not t.start:
                         t.text = name
                         yield t
+                        second = lemmatizer.second_names.get(form)
+                        if second is not None:
+                            t.text = second
+                            yield t
 
 
 def polish_analyzer():

@@ -47,7 +47,10 @@ from searchkit.analysis import fold
 # plural, which a lower-case query searches, and the town's other forms
 # (Kijowa, Kijowie) have its name term only (lemmatizer.query_terms adds it
 # where the index has the town as often).
-NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS, LOWER_CASE, TOWN = 2, 3, 4, 5, 6
+# NAME_ALSO: a second name term, posted beside the form's name term, where the
+# name's ending reads two ways (lemmatizer.second_name: Budanowie, the
+# locative of Budanow, which the rules key as a family's plural, Budan).
+NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS, LOWER_CASE, TOWN, NAME_ALSO = 2, 3, 4, 5, 6, 7
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS forms (
@@ -120,6 +123,12 @@ class Lexicon:
             "SELECT term, caps FROM forms WHERE form = ? AND caps BETWEEN 2 AND 4 "
             "ORDER BY caps LIMIT 1", (form,)).fetchone()
         return (row[0], row[1] != NAME_INSIDE) if row else None
+
+    def second_name_of(self, form: str) -> str | None:
+        """The second name term the index gave ``form`` (NAME_ALSO), if any."""
+        row = self._db.execute("SELECT term FROM forms WHERE form = ? AND caps = ?",
+                               (form, NAME_ALSO)).fetchone()
+        return row[0] if row else None
 
     def rows(self, form: str) -> dict[int, str]:
         """``form``'s rows: caps -> term (a LOWER_CASE row's is the form)."""

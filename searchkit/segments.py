@@ -37,7 +37,8 @@ from searchkit.analysis import (SENTENCE_ENDS, STOPWORDS, is_capitalised, starts
                                 words_and_ends)
 from searchkit.codec import Codec
 from searchkit.lemmatizer import MIN_NAME_LENGTH, Lemmatizer, is_caps
-from searchkit.lexicon import LOWER_CASE, NAME_ANYWHERE, NAME_INSIDE, NAME_STARTS, TOWN
+from searchkit.lexicon import (LOWER_CASE, NAME_ALSO, NAME_ANYWHERE, NAME_INSIDE,
+                               NAME_STARTS, TOWN)
 
 # The field a document's text goes to; every other field is short and indexed
 # through Whoosh's own analyzers.
@@ -59,10 +60,10 @@ _TERM_BYTES = 330
 _WORDS_CACHED = 400_000
 
 _has_digit = re.compile(r"\d").search
-_STOP = ("", "", None, False)
+_STOP = ("", "", None, False, None)
 # A sentence end (analysis.words_and_ends): not a word, but what the capital of
 # the next one means depends on it.
-_END = (".", "", None, False)  # not _STOP: `is` tells them apart
+_END = (".", "", None, False, None)  # not _STOP: `is` tells them apart
 _ENDS = {end: _END for end in SENTENCE_ENDS}
 
 # Fields analysed like the text (lemmatised, with positions): one code path,
@@ -241,7 +242,7 @@ class SegmentBuilder:
                     pos += 1
                 previous, ends = tokens[i], ""
                 continue
-            form, term, name_term, anywhere = entry
+            form, term, name_term, anywhere, second = entry
             where = get(term)
             if where is None:
                 positions[term] = [pos]
@@ -255,7 +256,15 @@ class SegmentBuilder:
                         positions[name_term] = [pos]
                     else:
                         where.append(pos)
+                    if second is not None:
+                        where = get(second)
+                        if where is None:
+                            positions[second] = [pos]
+                        else:
+                            where.append(pos)
                     if form in unposted:  # the lexicon learns a name term once posted
+                        if second is not None:
+                            self.new_forms[form, NAME_ALSO] = second
                         if not anywhere:
                             code = NAME_INSIDE
                             if unposted[form]:
@@ -322,11 +331,11 @@ class SegmentBuilder:
             if (len(form) >= MIN_NAME_LENGTH and (form, LOWER_CASE) not in self.new_forms
                     and not _has_digit(form) and self._lower_case_row(form)):
                 self.new_forms[form, LOWER_CASE] = form  # lexicon.lower_case_name
-            return (form, term, None, False)
+            return (form, term, None, False, None)
         name = self._name(form, lemmatizer, None if caps else term)
         if name[1] and (form, LOWER_CASE) not in self.new_forms and self._named_lower(form):
             self.new_forms[form, LOWER_CASE] = form
-        return (form, term, name[0], name[1])
+        return (form, term, name[0], name[1], lemmatizer.second_names.get(form))
 
     def _lower_case_row(self, form: str) -> bool:
         """Does this use of ``form`` in lower case call for a LOWER_CASE row:
@@ -394,6 +403,8 @@ class SegmentBuilder:
                 self._unposted[form] = form in lemmatizer.town_forms
             else:
                 found = lemmatizer.names[form] = known
+                if NAME_ALSO in self._known_codes(form):
+                    lemmatizer.second_names[form] = self.known.second_name_of(form)
                 if known[1] and not self.known.is_name(known[0]):
                     self._unposted[form] = False  # seen only starting sentences so far
         return found

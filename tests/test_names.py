@@ -427,6 +427,19 @@ def test_names_reach_the_lexicon_when_the_word_caches_are_cleared(make_index, mo
         lexicon.close()
 
 
+def test_a_russian_surnames_locative_meets_its_other_forms(make_index):
+    # The rules read -owie as a family's plural (Nowakowie: Nowak), and
+    # Budanowie is also Budanow's locative: it gets both name terms.
+    assert index_terms("mówiono o Budanowie") == ["mówić", "budan", "Budan", "Budanow"]
+    folder = make_index({"a.txt": "Rozmowa z Budanowem trwała.", "b.txt": "Mówiono o Budanowie.",
+                         "c.txt": "Według Budanowa atak nastąpi.", "d.txt": "Stado lwów spało."})
+    for query in ("Budanow", "budanow", "Budanowie", "budanowie", "Budanowa"):
+        assert _found(folder, query) == ["a.txt", "b.txt", "c.txt"], query
+    # An update takes the second name term from the lexicon.
+    folder = make_index({"e.txt": "Znów mówiono o Budanowie."})
+    assert _found(folder, "Budanow") == ["a.txt", "b.txt", "c.txt", "e.txt"]
+
+
 def test_a_towns_row_reaches_the_lexicon_when_the_names_cache_is_cleared(make_index,
                                                                         monkeypatch):
     from searchkit import lemmatizer

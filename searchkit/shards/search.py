@@ -162,6 +162,13 @@ class _UnionLexicon:
                 return found
         return None
 
+    def second_name_of(self, form: str) -> str | None:
+        for part in self.parts:
+            found = part.second_name_of(form)
+            if found is not None:
+                return found
+        return None
+
     def is_name(self, term: str) -> bool:
         return any(part.is_name(term) for part in self.parts)
 
