@@ -349,7 +349,10 @@ class NameTerms:
         (lexicon.lower_case_name)."""
         terms = self._word_terms(form, classes)
         if not classes:  # a form the index lacks
-            return self._with_name(form, terms, frequency)
+            if (self.lem._kind_of(form) != lemmatizer._NOT_KNOWN
+                    or terms[0] in self._lower_case_terms()):
+                return self._with_name(form, terms, frequency)
+            return self.query(form, frequency, classes)
         if (set(classes) <= {CAPS} or not self._named(form, classes)
                 or not self.lem.name(form)[1]
                 or any(t in self._lower_case_terms() for t in terms)):
@@ -418,9 +421,9 @@ class NameTerms:
         """The name terms the lexicon holds as NAME_ANYWHERE: of a word that is a
         name wherever written with a capital, written so inside a sentence."""
         if not hasattr(self, "_inside"):
-            self._inside = {found[1] for (form, cls), found in self._terms.items()
+            self._inside = {term for (form, cls), found in self._terms.items()
                             if cls in (CAPITAL, CAPS) and len(found) > 1
-                            and self.lem.name(form)[1]}
+                            and self.lem.name(form)[1] for term in found[1:]}
         return self._inside
 
 

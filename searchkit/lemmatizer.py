@@ -367,8 +367,10 @@ class Lemmatizer:
         name and no form of the word in lower case (``lexicon.lower_case_name``):
         jaśmina, a name the dictionary lacks, whose guessed key is the flower
         jaśmin's term, finds the woman; gdansk finds Gdańska, also the
-        adjective gdański's.  A town's form that is also a common word's is
-        searched by both (``_with_town``: kijów, kij's genitive plural)."""
+        adjective gdański's; so too a form it lacks that the dictionary lacks
+        (kadyrow, where documents write o Kadyrowie).  A town's form that is
+        also a common word's is searched by both (``_with_town``: kijów, kij's
+        genitive plural)."""
         lexicon = self.lexicon
         seen = lexicon.terms_of(form) if lexicon is not None else []
         terms = seen or [self.term(form, caps)]
@@ -377,8 +379,12 @@ class Lemmatizer:
         if not capital:
             from searchkit.lexicon import lower_case_name  # (lexicon imports analysis, this)
             if not seen:
-                return self._with_name(form, terms)
-            if not lower_case_name(lexicon, form, seen):
+                # A word the dictionary lacks, none of whose forms the index
+                # writes in lower case, is taken as lower_case_name takes one
+                # it has (kadyrow, where documents write o Kadyrowie).
+                if self._kind_of(form) != _NOT_KNOWN or lexicon.written_in_lower_case(terms):
+                    return self._with_name(form, terms)
+            elif not lower_case_name(lexicon, form, seen):
                 return self._with_town(form, terms)
         found = None
         if not seen:

@@ -158,8 +158,13 @@ class Lexicon:
         """Is ``term`` the name term of a form written as a name inside a
         sentence that is a name wherever written with a capital (NAME_ANYWHERE):
         one a query typed with a capital takes for a name?"""
-        return self._db.execute("SELECT 1 FROM forms WHERE term = ? AND caps = ? LIMIT 1",
-                                (term, NAME_ANYWHERE)).fetchone() is not None
+        # Also a NAME_ALSO term of such a form: Kadyrow, where the index
+        # writes only o Kadyrowie (name terms Kadyr and Kadyrow).
+        return self._db.execute(
+            "SELECT 1 FROM forms WHERE term = ? AND caps = ? UNION ALL "
+            "SELECT 1 FROM forms AS a WHERE a.term = ? AND a.caps = ? AND EXISTS "
+            "(SELECT 1 FROM forms AS b WHERE b.form = a.form AND b.caps = ?) LIMIT 1",
+            (term, NAME_ANYWHERE, term, NAME_ALSO, NAME_ANYWHERE)).fetchone() is not None
 
     def forms_folding_to(self, folded: str) -> list[str]:
         rows = self._db.execute(
