@@ -384,8 +384,10 @@ class Lemmatizer:
                 # it has (kadyrow, where documents write o Kadyrowie).
                 if self._kind_of(form) != _NOT_KNOWN or lexicon.written_in_lower_case(terms):
                     return self._with_name(form, terms)
-            elif not lower_case_name(lexicon, form, seen):
-                return self._with_town(form, terms)
+            else:
+                codes = lexicon.codes(form)  # once: both ask how the index wrote it
+                if not lower_case_name(lexicon, codes, seen):
+                    return self._with_town(form, terms, codes)
         found = None
         if not seen:
             term, anywhere = self.name(form)  # analysed as a document's word would be
@@ -407,10 +409,8 @@ class Lemmatizer:
                 if seen and found is None:
                     return terms
                 return self._with_name(form, terms)
-        else:
-            named = self.frequency(term)
-            if not named or named < NAME_SHARE * max(map(self.frequency, terms)):
-                return terms
+        elif not self._as_common(term, terms, share=True):
+            return terms
         # Budanowie: Budan's and Budanow's (second_name).
         second = lexicon.second_name_of(form) if seen else self.second_names.get(form)
         return [term] if second is None else [term, second]
@@ -435,30 +435,32 @@ class Lemmatizer:
             return terms
         return self._beside(terms, term, share=not dictionary)
 
-    def _with_town(self, form: str, terms: list[str]) -> list[str]:
+    def _with_town(self, form: str, terms: list[str], codes: set[int]) -> list[str]:
         """``terms`` of a query word typed in lower case, with the name term of
         the town the index writes it as (lexicon.TOWN) where the index has the
         town in as many documents as the word (``NAME_SHARE``, as for a
         capital): kijów, in lower case kij's genitive plural, also finds Kijowa
         and Kijowie.  Beside its terms: a lower-case query keeps the documents
-        that write the word in lower case."""
+        that write the word in lower case.  ``codes``: the caps of the form's
+        rows."""
         from searchkit.lexicon import TOWN
 
-        lexicon = self.lexicon
-        if TOWN not in lexicon.codes(form):
+        if TOWN not in codes:
             return terms
-        found = lexicon.name_of(form)
+        found = self.lexicon.name_of(form)
         return terms if found is None else self._beside(terms, found[0], share=True)
 
     def _beside(self, terms: list[str], term: str, share: bool) -> list[str]:
-        """``terms`` and ``term`` where the index has ``term`` -- with
-        ``share``, in as many documents as the commonest of ``terms``."""
-        if term in terms:
-            return terms
-        named = self.frequency(term)
-        if not named or (share and named < NAME_SHARE * max(map(self.frequency, terms))):
+        """``terms`` and ``term`` where ``_as_common``."""
+        if term in terms or not self._as_common(term, terms, share):
             return terms
         return terms + [term]
+
+    def _as_common(self, term: str, terms: list[str], share: bool) -> bool:
+        """Does the index have ``term`` -- with ``share``, in as many documents
+        as the commonest of ``terms`` (``NAME_SHARE``)?"""
+        named = self.frequency(term)
+        return bool(named) and not (share and named < NAME_SHARE * max(map(self.frequency, terms)))
 
     def compute(self, form: str, caps: bool = False) -> str:
         """The term for ``form`` (already lower-cased), bypassing the cache."""

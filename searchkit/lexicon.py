@@ -67,20 +67,19 @@ CREATE INDEX IF NOT EXISTS forms_fold ON forms (fold) WHERE fold IS NOT NULL;
 FILENAME = "lexicon.sqlite"
 
 
-def lower_case_name(lexicon, form: str, terms: list[str]) -> bool:
-    """May ``form``, typed in lower case, mean the name the index writes it
-    as (lemmatizer.query_terms then decides as for a capital)?  ``terms``:
-    the form's terms.  Only for a word that can only be a name, written with
-    a capital (not only in capitals: nato is the acronym's term), when no form
-    of the word (no form with its terms) is written in lower case: not tokajew
-    where a document writes tokajewem, so that a lower-case query keeps the
-    documents writing the word in lower case (only forms that can only be
-    names count: a dictionary word sharing the term, the flower jaśmin, is
-    another word -- and so is żmudzin, for żmudzini).  Not for a word the
-    dictionary also knows as another: typed in lower case, it is that word
-    (radiem, mieszka: on a small index their name terms, Rad and Mieszek, may
-    be in as many documents)."""
-    codes = lexicon.codes(form)
+def lower_case_name(lexicon, codes: set[int], terms: list[str]) -> bool:
+    """May a form, typed in lower case, mean the name the index writes it as
+    (lemmatizer.query_terms then decides as for a capital)?  ``codes``: the caps
+    of its rows (``Lexicon.codes``); ``terms``: its terms.  Only for a word that
+    can only be a name, written with a capital (not only in capitals: nato is
+    the acronym's term), when no form of the word (no form with its terms) is
+    written in lower case: not tokajew where a document writes tokajewem, so
+    that a lower-case query keeps the documents writing the word in lower case
+    (only forms that can only be names count: a dictionary word sharing the
+    term, the flower jaśmin, is another word -- and so is żmudzin, for
+    żmudzini).  Not for a word the dictionary also knows as another: typed in
+    lower case, it is that word (radiem, mieszka: on a small index their name
+    terms, Rad and Mieszek, may be in as many documents)."""
     return (0 in codes and (NAME_ANYWHERE in codes or NAME_STARTS in codes)
             and not lexicon.written_in_lower_case(terms))
 

@@ -60,10 +60,10 @@ _TERM_BYTES = 330
 _WORDS_CACHED = 400_000
 
 _has_digit = re.compile(r"\d").search
-_STOP = ("", "", None, False, None)
+_STOP = ("", "", (), False)
 # A sentence end (analysis.words_and_ends): not a word, but what the capital of
 # the next one means depends on it.
-_END = (".", "", None, False, None)  # not _STOP: `is` tells them apart
+_END = (".", "", (), False)  # not _STOP: `is` tells them apart
 _ENDS = {end: _END for end in SENTENCE_ENDS}
 
 # Fields analysed like the text (lemmatised, with positions): one code path,
@@ -242,29 +242,24 @@ class SegmentBuilder:
                     pos += 1
                 previous, ends = tokens[i], ""
                 continue
-            form, term, name_term, anywhere, second = entry
+            form, term, names, anywhere = entry
             where = get(term)
             if where is None:
                 positions[term] = [pos]
             else:
                 where.append(pos)
-            if name_term is not None:
+            if names:
                 starts = starts_after(ends, previous)
                 if anywhere or not starts:
-                    where = get(name_term)
-                    if where is None:
-                        positions[name_term] = [pos]
-                    else:
-                        where.append(pos)
-                    if second is not None:
-                        where = get(second)
+                    for name_term in names:
+                        where = get(name_term)
                         if where is None:
-                            positions[second] = [pos]
+                            positions[name_term] = [pos]
                         else:
                             where.append(pos)
                     if form in unposted:  # the lexicon learns a name term once posted
-                        if second is not None:
-                            self.new_forms[form, NAME_ALSO] = second
+                        if len(names) > 1:
+                            self.new_forms[form, NAME_ALSO] = names[1]
                         if not anywhere:
                             code = NAME_INSIDE
                             if unposted[form]:
@@ -273,7 +268,7 @@ class SegmentBuilder:
                             code = NAME_STARTS  # until seen inside a sentence
                         else:
                             code = NAME_ANYWHERE
-                        self.new_forms[form, code] = name_term
+                        self.new_forms[form, code] = names[0]
                         if code != NAME_STARTS:
                             del unposted[form]
             pos += 1
@@ -331,11 +326,13 @@ class SegmentBuilder:
             if (len(form) >= MIN_NAME_LENGTH and (form, LOWER_CASE) not in self.new_forms
                     and not _has_digit(form) and self._lower_case_row(form)):
                 self.new_forms[form, LOWER_CASE] = form  # lexicon.lower_case_name
-            return (form, term, None, False, None)
+            return (form, term, (), False)
         name = self._name(form, lemmatizer, None if caps else term)
         if name[1] and (form, LOWER_CASE) not in self.new_forms and self._named_lower(form):
             self.new_forms[form, LOWER_CASE] = form
-        return (form, term, name[0], name[1], lemmatizer.second_names.get(form))
+        # The name term, and the second one if any (lemmatizer.second_name).
+        second = lemmatizer.second_names.get(form)
+        return (form, term, (name[0],) if second is None else (name[0], second), name[1])
 
     def _lower_case_row(self, form: str) -> bool:
         """Does this use of ``form`` in lower case call for a LOWER_CASE row:
