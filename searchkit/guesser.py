@@ -20,7 +20,6 @@ query (``tokajewem``) gets the term its capitalised form got in a document.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter, defaultdict
 from typing import Iterable
@@ -163,5 +162,11 @@ class Guesser:
 
 def rules_digest(path: str | None = None) -> str:
     """Part of the analysis signature: other rules, other terms."""
+    try:
+        # Every search checks it: hashlib would load OpenSSL, 4 ms of a
+        # one-shot search; CPython's own SHA-1 gives the same digest.
+        from _sha1 import sha1
+    except ImportError:
+        from hashlib import sha1
     with open(path or RULES_PATH, "rb") as f:
-        return hashlib.sha1(f.read()).hexdigest()[:12]
+        return sha1(f.read()).hexdigest()[:12]
