@@ -19,6 +19,15 @@ from searchkit import __version__
 
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 
+# Set by a command that only reads an index and writes to stdout and stderr:
+# its process may end without the interpreter's teardown (main, _leave).
+_only_reads = False
+
+
+def _reads_only() -> None:
+    global _only_reads
+    _only_reads = True
+
 
 class Terminated(BaseException):
     """SIGTERM, turned into an exception so that cleanup code runs."""
@@ -294,6 +303,8 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
     from searchkit import output
 
     cluster = _cluster(cluster, index_dir)
+    if queries is None and cluster is None:
+        _reads_only()
     if queries is not None:
         if query is not None:
             raise click.UsageError("give either QUERY or --queries, not both")
@@ -371,6 +382,7 @@ def show(doc_id, index_dir, query, page, as_json, color):
     """
     from searchkit import output
 
+    _reads_only()
     with open_searcher(index_dir) as searcher:
         doc = searcher.document(doc_id)
         if doc is None:
@@ -399,6 +411,7 @@ def info(index_dir, as_json):
     from searchkit.index import describe
     from searchkit.shards import is_sharded
 
+    _reads_only()
     if is_sharded(index_dir):
         from searchkit.shards.build import describe
     facts = describe(index_dir)
@@ -421,6 +434,25 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:  # while Click itself was writing (--help | head)
         _silence_stdout()
         sys.exit(EXIT_MATCH)
+    except SystemExit as e:  # how Click ends every command
+        if _only_reads and (e.code is None or isinstance(e.code, int)):
+            _leave(e.code or 0)
+        raise
+
+
+def _leave(code: int) -> None:
+    """End the process now: the interpreter's teardown (every module and
+    object freed one by one) took 20 ms, a sixth of a one-shot search, and a
+    command that only read has nothing to close but its output."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away: grep's quiet end
+        pass
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(code)
 
 
 def _exit(code: int) -> None:

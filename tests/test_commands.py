@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 from conftest import POQUAD, SEED_ID, require_shared, run_on_terminal, searchkit_command
@@ -51,6 +52,34 @@ def test_exit_codes_and_one_line_errors(run, project):
     r = run("index", "no-such-folder", cwd=project)
     assert r.returncode == 2 and "no-such-folder: no such file or folder" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_output_to_a_file_is_whole_when_the_process_ends(run, tmp_path):
+    # search, show and info end their process without the interpreter's
+    # teardown (cli._leave): what is still buffered must be written first.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    lines = [f"Wiersz {n}: żołnierze wrócili do koszar." for n in range(20_000)]
+    (docs / "long.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (docs / "short.txt").write_text("Koszary\n\nStoją puste.\n", encoding="utf-8")
+    index = str(tmp_path / "index")
+    assert run("index", str(docs), "--index", index).returncode == 0
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for args, last in ((("show", "long.txt"), lines[-1]),
+                       (("show", "short.txt"), "Stoją puste."),
+                       (("info", "--json"), '"documents": 2'),
+                       (("search", "koszary", "--json"), '"type": "summary"')):
+        with open(tmp_path / "out", "w+", encoding="utf-8") as out:
+            done = subprocess.run([searchkit_command(), *args, "--index", index],
+                                  stdout=out, stderr=subprocess.PIPE, text=True, env=buffered,
+                                  timeout=120)
+            out.seek(0)
+            written = out.read().rstrip("\n").splitlines()
+        assert done.returncode == 0 and done.stderr == ""
+        assert written and last in written[-1], (args, written[-1:])
+    assert len(written) == 3  # two hits, then the summary
+    r = run("search", "pingwin", "--index", index)
+    assert r.returncode == 1 and r.stdout == ""
 
 
 def test_closed_pipe_ends_quietly(poquad_index):
