@@ -6,8 +6,9 @@ query parser always run the same pipeline::
     PolishTokenizer() | LowercaseFilter() | StopFilter(STOPWORDS) | LemmaFilter()
 
 ``polish_analyzer()`` turns words into terms (lemma, stem, or the word itself:
-see ``lemmatizer``), and gives a word written as a name -- with a capital,
-inside a sentence or anywhere when it can only be a name -- its name term too,
+see ``lemmatizer``), and gives a word written as a name -- with a capital
+inside a sentence (not in capitals), or anywhere when it can only be a name --
+its name term too,
 at the same position (``lemmatizer.name``); ``surface_analyzer()`` keeps the
 lower-cased word forms,
 the query's own forms, which reward the documents that use them (``form_counts``).
@@ -346,7 +347,9 @@ class LemmaFilter(Filter):
                 yield t
                 if t.capital:
                     name, anywhere = lemmatizer.name(form)
-                    if anywhere or not t.start:
+                    # Capitals (a heading's JAŚMINU, the flower's) say no more
+                    # than a sentence's first letter whether a word is a name.
+                    if anywhere or not (t.start or t.caps):
                         t.text = name
                         yield t
                         second = lemmatizer.second_names.get(form)

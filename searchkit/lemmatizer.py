@@ -56,10 +56,11 @@ STEMMER_TABLE = "polimorf"
 
 # Bump when compute() or name() would give any word another term, or the
 # lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys; 14: Jan;
-# 15: TOWN; 16: NAME_ALSO): an
+# 15: TOWN; 16: NAME_ALSO; 17: no name term for a word in capitals that is
+# not a name wherever capitalised): an
 # index's terms (and its lexicon, which caches them) are only valid for the
 # rules that made them.
-RULES_VERSION = 16
+RULES_VERSION = 17
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
@@ -408,12 +409,25 @@ class Lemmatizer:
                 # decides; not for a form only seen in lower case (wojna).
                 if seen and found is None:
                     return terms
-                return self._with_name(form, terms)
+                if not (seen and self._only_starting(form, term)):
+                    return self._with_name(form, terms)
         elif not self._as_common(term, terms, share=True):
             return terms
         # Budanowie: Budan's and Budanow's (second_name).
         second = lexicon.second_name_of(form) if seen else self.second_names.get(form)
         return [term] if second is None else [term, second]
+
+    def _only_starting(self, form: str, term: str) -> bool:
+        """Is ``form``, which the index has only starting sentences, a name
+        the dictionary lacks that the index never writes in lower case?  Its
+        terms are a guess that may be a common word's (Gina: gin, also where
+        documents write ginie), so it is searched by its name term alone.
+        An old spelling the dictionary lacks that only starts sentences in
+        some documents is written in lower case in others (nieustannem)."""
+        from searchkit.lexicon import LOWER_CASE
+
+        return (self.frequency(term) > 0 and self._kind_of(form) == _NOT_KNOWN
+                and LOWER_CASE not in self.lexicon.codes(form))
 
     def _with_name(self, form: str, terms: list[str]) -> list[str]:
         """``terms`` of a query word the index lacks (or has only starting

@@ -328,6 +328,10 @@ class SegmentBuilder:
                 self.new_forms[form, LOWER_CASE] = form  # lexicon.lower_case_name
             return (form, term, (), False)
         name = self._name(form, lemmatizer, None if caps else term)
+        if caps and not name[1]:
+            # As a sentence's first word (analysis.LemmaFilter): JAŚMINU in a
+            # heading is the flower as likely as the woman.
+            return (form, term, (), False)
         if name[1] and (form, LOWER_CASE) not in self.new_forms and self._named_lower(form):
             self.new_forms[form, LOWER_CASE] = form
         # The name term, and the second one if any (lemmatizer.second_name).

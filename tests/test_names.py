@@ -330,6 +330,34 @@ def test_a_word_the_dictionary_lacks_that_only_starts_sentences_is_no_name(make_
     assert _found(folder, "Nieustannem") == ["a.txt", "b.txt"]
 
 
+def test_a_name_the_dictionary_lacks_only_starting_sentences_is_that_name(make_index):
+    # Gina, a name SGJP lacks, starts both its documents' sentences and no
+    # document writes it in lower case: typed with a capital or not, it is
+    # the name, not its guessed term gin, the drink's (ginu) and the verb's
+    # (ginie: ginąć, or gin's locative).
+    folder = make_index({"a.txt": "Gina przyszła wczoraj do domu.", "b.txt": "Gina śpiewa pięknie.",
+                         "c.txt": "Ten żołnierz ginie w boju.",
+                         "d.txt": "Lubię zapach ginu z tonikiem."})
+    for query in ("Gina", "gina"):
+        assert _found(folder, query) == ["a.txt", "b.txt"], query
+    assert _found(folder, "gin") == ["a.txt", "b.txt", "c.txt", "d.txt"]
+
+
+def test_capitals_do_not_make_a_word_a_name(make_index):
+    # A heading in capitals says no more than a sentence's first letter:
+    # JAŚMINU is the flower's (a word of the dictionary), not Jaśmina's; a
+    # name wherever capitalised is still one in capitals (TOKAJEWA).
+    folder = make_index({"a.txt": "Rozmawiał z Jaśminą o książce.",
+                         "b.txt": "ZAPACH JAŚMINU\n\nW ogrodzie pachnie.",
+                         "c.txt": "WIZYTA TOKAJEWA\n\nPrezydent przyleciał.",
+                         "d.txt": "Spotkanie z Tokajewem trwało godzinę."})
+    for query in ("Jaśmina", "jaśmina", "Jaśminą"):
+        assert _found(folder, query) == ["a.txt"], query
+    assert _found(folder, "jaśmin") == ["a.txt", "b.txt"]
+    for query in ("Tokajew", "tokajew", "Tokajewa"):
+        assert _found(folder, query) == ["c.txt", "d.txt"], query
+
+
 def test_a_name_that_is_also_a_word_finds_every_marek_whatever_its_capital(names_index):
     # Marek is a name and a word: typed with a capital (as at a query's
     # start) it still finds every Marek; Mark (which the dictionary lacks)
