@@ -330,9 +330,11 @@ class NameTerms:
         if (self.starting and classes and not ({CAPITAL, CAPS, LOWER} & set(classes))
                 and not lem.known(form) and self._named(form, classes)):
             # lemmatizer._only_starting: a name the dictionary lacks, only
-            # starting sentences, never in lower case (Gina; its term: gin).
+            # starting sentences, no form of which (with its terms) is
+            # written in lower case (Gina; its term: gin).
             term = lem.name(form)[0]
-            if frequency(term):
+            lower = self._lower_case_terms()
+            if frequency(term) and not any(t in lower for t in self._word_terms(form, classes)):
                 second = lem.second_names.get(form) if self.second_names else None
                 return [term] if second is None else [term, second]
         terms = self._word_terms(form, classes)

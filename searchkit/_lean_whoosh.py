@@ -5,8 +5,8 @@ searchkit does not take: ``whoosh.compat`` imports ``urllib.request`` (and with
 it http.client, email, ssl: about 35 ms) for a download helper,
 ``whoosh.query.terms`` compiles English morphology tables
 (``whoosh.lang.morph_en``, about 8 ms), and the schema, storage and analysis
-modules import English stemmers, temporary files, calendars, queues and
-OpenSSL (about 20 ms more) -- together a third of a one-shot search.  While Whoosh is first
+modules import phonetic codes, temporary files, calendars, queues and OpenSSL
+(about 18 ms more) -- together a third of a one-shot search.  While Whoosh is first
 imported, stand-ins take their place, and are removed again afterwards, so any
 later import gets the real modules.  A stand-in imports the real module the
 first time it is used: a function taken from it (``from m import f``) does so
@@ -27,8 +27,9 @@ _STAND_INS = {
     "html": ("escape",),                      # whoosh.compat
     "queue": None,                            # whoosh.compat
     "whoosh.lang.morph_en": ("variations",),  # whoosh.query.terms
-    "whoosh.lang.porter": ("stem",),          # whoosh.analysis.morph
-    "whoosh.lang.dmetaphone": ("double_metaphone",),
+    # (Not whoosh.lang.porter: StemFilter keeps its stem function and pickles
+    # it into a schema, which a stand-in function would break.)
+    "whoosh.lang.dmetaphone": ("double_metaphone",),  # whoosh.analysis.morph
     "whoosh.support.levenshtein": ("distance",),  # whoosh.reading
     "tempfile": None,                         # whoosh.filedb.filestore
     "calendar": None,                         # whoosh.util.times

@@ -426,6 +426,10 @@ def info(index_dir, as_json):
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The ``searchkit`` command; ``argv``: run it from Python instead (the
+    process then goes on after it)."""
+    global _only_reads
+    _only_reads = False
     # SIGTERM becomes an exception, so an interrupted index run cancels its
     # writer and leaves the previous index as it was.
     signal.signal(signal.SIGTERM, _terminate)
@@ -435,7 +439,7 @@ def main(argv: list[str] | None = None) -> None:
         _silence_stdout()
         sys.exit(EXIT_MATCH)
     except SystemExit as e:  # how Click ends every command
-        if _only_reads and (e.code is None or isinstance(e.code, int)):
+        if argv is None and _only_reads and (e.code is None or isinstance(e.code, int)):
             _leave(e.code or 0)
         raise
 
@@ -448,6 +452,9 @@ def _leave(code: int) -> None:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader went away: grep's quiet end
         pass
+    except OSError as e:  # > /dev/full
+        _error(_cannot_write(e))
+        code = EXIT_ERROR
     try:
         sys.stderr.flush()
     except OSError:
@@ -456,8 +463,18 @@ def _leave(code: int) -> None:
 
 
 def _exit(code: int) -> None:
-    sys.stdout.flush()  # a broken pipe shows here, inside the command
+    try:
+        sys.stdout.flush()  # a broken pipe shows here, inside the command
+    except BrokenPipeError:
+        raise
+    except OSError as e:  # > /dev/full
+        _silence_stdout()  # what is left would fail again at exit
+        raise UserError(_cannot_write(e)) from None
     click.get_current_context().exit(code)
+
+
+def _cannot_write(e: OSError) -> str:
+    return f"cannot write the output: {e.strerror or e}"
 
 
 def _terminate(signum, frame):

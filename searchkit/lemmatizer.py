@@ -409,7 +409,7 @@ class Lemmatizer:
                 # decides; not for a form only seen in lower case (wojna).
                 if seen and found is None:
                     return terms
-                if not (seen and self._only_starting(form, term)):
+                if not (seen and self._only_starting(form, term, terms)):
                     return self._with_name(form, terms)
         elif not self._as_common(term, terms, share=True):
             return terms
@@ -417,17 +417,17 @@ class Lemmatizer:
         second = lexicon.second_name_of(form) if seen else self.second_names.get(form)
         return [term] if second is None else [term, second]
 
-    def _only_starting(self, form: str, term: str) -> bool:
+    def _only_starting(self, form: str, term: str, terms: list[str]) -> bool:
         """Is ``form``, which the index has only starting sentences, a name
-        the dictionary lacks that the index never writes in lower case?  Its
-        terms are a guess that may be a common word's (Gina: gin, also where
-        documents write ginie), so it is searched by its name term alone.
-        An old spelling the dictionary lacks that only starts sentences in
-        some documents is written in lower case in others (nieustannem)."""
-        from searchkit.lexicon import LOWER_CASE
-
+        the dictionary lacks, none of whose forms (``terms``: the form's) the
+        index writes in lower case?  Its terms are a guess that may be a
+        common word's (Gina: gin, also where documents write ginie), so it is
+        searched by its name term alone.  A word the dictionary lacks that
+        starts sentences in some documents is written in lower case in
+        others: an old spelling (nieustannem), a text without diacritics
+        (Jezyki; jezyka, jezykiem)."""
         return (self.frequency(term) > 0 and self._kind_of(form) == _NOT_KNOWN
-                and LOWER_CASE not in self.lexicon.codes(form))
+                and not self.lexicon.written_in_lower_case(terms))
 
     def _with_name(self, form: str, terms: list[str]) -> list[str]:
         """``terms`` of a query word the index lacks (or has only starting

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 from conftest import POQUAD, SEED_ID, require_shared, run_on_terminal, searchkit_command
 
@@ -80,6 +81,36 @@ def test_output_to_a_file_is_whole_when_the_process_ends(run, tmp_path):
     assert len(written) == 3  # two hits, then the summary
     r = run("search", "pingwin", "--index", index)
     assert r.returncode == 1 and r.stdout == ""
+
+
+def test_a_full_disk_is_one_line_and_exit_2(run, seed_index):
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for args in (("info",), ("show", SEED_ID), ("search", "ODKB"), ("search", "ODKB", "--json")):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([searchkit_command(), *args, "--index", seed_index],
+                                  stdout=full, stderr=subprocess.PIPE, text=True, env=buffered,
+                                  timeout=120)
+        assert done.returncode == 2, args
+        assert done.stderr == ("searchkit: error: cannot write the output: "
+                               "No space left on device\n"), args
+
+
+def test_main_called_from_python_returns(seed_index):
+    # Only the command's own process ends at once (cli._leave); a program
+    # calling main() goes on after it.  (In a process of its own: were it to
+    # end there, the test run would end with it, as if it had passed.)
+    code = f"""
+from searchkit.cli import main
+for argv in (["info", "--index", {seed_index!r}], ["search", "ODKB", "--index", {seed_index!r}]):
+    try:
+        main(argv)
+    except SystemExit as stopped:
+        print("went on after", argv[0], stopped.code)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "went on after info 0" in done.stdout and "went on after search 0" in done.stdout
 
 
 def test_closed_pipe_ends_quietly(poquad_index):

@@ -1,6 +1,6 @@
 """searchkit imports Whoosh without the modules it never uses when it searches
-(urllib.request, Whoosh's English morphology and stemmers, temporary files,
-calendars, queues, OpenSSL's hashlib); what Whoosh took from them must still work when used."""
+(urllib.request, Whoosh's English morphology and phonetic codes, temporary
+files, calendars, queues, OpenSSL's hashlib); what Whoosh took from them must still work when used."""
 
 import subprocess
 import sys
@@ -25,6 +25,12 @@ assert whoosh.compat.queue.Queue().empty()
 
 import whoosh.analysis, whoosh.filedb.filestore, whoosh.reading, whoosh.util.times
 assert [t.text for t in whoosh.analysis.StemmingAnalyzer()("running dogs")] == ["runn", "dog"]
+# A schema pickles its analyzers, a StemFilter's stem function with it.
+import os
+from whoosh import fields, index
+os.mkdir({str(tmp_path / 'stemmed')!r})
+index.create_in({str(tmp_path / 'stemmed')!r},
+                fields.Schema(body=fields.TEXT(analyzer=whoosh.analysis.StemmingAnalyzer())))
 assert whoosh.analysis.morph.double_metaphone("Smith")[0] == "SM0"
 assert whoosh.reading.distance("kot", "kit") == 1
 assert whoosh.util.times.calendar.isleap(2024)

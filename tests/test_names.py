@@ -341,6 +341,12 @@ def test_a_name_the_dictionary_lacks_only_starting_sentences_is_that_name(make_i
     for query in ("Gina", "gina"):
         assert _found(folder, query) == ["a.txt", "b.txt"], query
     assert _found(folder, "gin") == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    # A word the dictionary lacks (written without diacritics) starting a
+    # sentence, whose other forms documents write in lower case, is the word.
+    folder = make_index({"a.txt": "Jezyki obce sa trudne.", "b.txt": "Uczy sie jezyka polskiego.",
+                         "c.txt": "Mowi tym jezykiem od dziecka."}, name="plain")
+    for query in ("Jezyki", "jezyki", "Jezyki obce"):
+        assert _found(folder, query) == ["a.txt", "b.txt", "c.txt"], query
 
 
 def test_capitals_do_not_make_a_word_a_name(make_index):
