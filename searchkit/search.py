@@ -358,7 +358,8 @@ class Searcher:
         every matching document (``Result.total``); otherwise (False, or
         "estimate") a query of words counts its matches when that is cheap and
         estimates them when not (topk.estimate, ``Result.total_is_estimate``),
-        and other queries give None."""
+        and other queries (phrases, -word, fields) are counted with "estimate"
+        (a one-shot --json) and give None with False (batch mode)."""
         started = time.perf_counter()
         q = self.parse(text)
         if is_empty(q):
