@@ -21,12 +21,12 @@ EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 
 # Set by a command that only reads an index and writes to stdout and stderr:
 # its process may end without the interpreter's teardown (main, _leave).
-_only_reads = False
+_read_only_command = False
 
 
-def _reads_only() -> None:
-    global _only_reads
-    _only_reads = True
+def _mark_read_only() -> None:
+    global _read_only_command
+    _read_only_command = True
 
 
 class Terminated(BaseException):
@@ -304,7 +304,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
 
     cluster = _cluster(cluster, index_dir)
     if queries is None and cluster is None:
-        _reads_only()
+        _mark_read_only()
     if queries is not None:
         if query is not None:
             raise click.UsageError("give either QUERY or --queries, not both")
@@ -382,7 +382,7 @@ def show(doc_id, index_dir, query, page, as_json, color):
     """
     from searchkit import output
 
-    _reads_only()
+    _mark_read_only()
     with open_searcher(index_dir) as searcher:
         doc = searcher.document(doc_id)
         if doc is None:
@@ -411,7 +411,7 @@ def info(index_dir, as_json):
     from searchkit.index import describe
     from searchkit.shards import is_sharded
 
-    _reads_only()
+    _mark_read_only()
     if is_sharded(index_dir):
         from searchkit.shards.build import describe
     facts = describe(index_dir)
@@ -428,8 +428,8 @@ def info(index_dir, as_json):
 def main(argv: list[str] | None = None) -> None:
     """The ``searchkit`` command; ``argv``: run it from Python instead (the
     process then goes on after it)."""
-    global _only_reads
-    _only_reads = False
+    global _read_only_command
+    _read_only_command = False
     # SIGTERM becomes an exception, so an interrupted index run cancels its
     # writer and leaves the previous index as it was.
     signal.signal(signal.SIGTERM, _terminate)
@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> None:
         _silence_stdout()
         sys.exit(EXIT_MATCH)
     except SystemExit as e:  # how Click ends every command
-        if argv is None and _only_reads and (e.code is None or isinstance(e.code, int)):
+        if argv is None and _read_only_command and (e.code is None or isinstance(e.code, int)):
             _leave(e.code or 0)
         raise
 

@@ -32,7 +32,7 @@ from searchkit.analysis import fold
 # sentence somewhere in the index (a query typed with a capital asks for the
 # name); NAME_STARTS, the same but seen so far only starting sentences (an old
 # spelling the dictionary lacks is no name: a query asks for the word, unless
-# the index never writes the form in lower case: lemmatizer._only_starting);
+# the index writes none of its forms in lower case: lemmatizer._only_starting);
 # NAME_INSIDE, a name only inside a sentence (the dictionary knows another
 # word).  A form may have a NAME_STARTS and a NAME_ANYWHERE row: the latter
 # holds.  A name row stores no fold: the form's own row has it.
