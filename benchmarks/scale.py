@@ -25,7 +25,9 @@ query    on searchkit's index of each size: one-shot ``searchkit search`` (proce
          exit) of ``wojna`` and ``król polski wojna szwedzka``, ``--runs`` times each, sizes
          interleaved, median; batch: the first 1,000 PoQuAD dev questions through
          ``searchkit search --queries`` (top 10 with passages, JSON), median of
-         ``--batch-reps``; on every core (batch mode's default) and in one process (``-j 1``).
+         ``--batch-reps``; on every core (batch mode's default) and in one process (``-j 1``);
+         and, between the one-shots, ``python -c 'import click'``: a yardstick of the
+         machine's speed at the time, which drifts by 2x within an hour on shared machines.
 
 Issue 11's targets are checked at the end (exit status 1 when one is missed): build at 845k
 <= 4x FTS5's time, at 84k <= 1.25x plain Whoosh's 2-process build; peak PSS <= 1 GB at
@@ -188,6 +190,11 @@ def phase_query(args, work, results, searchkit) -> None:
     sizes = args.sizes.split(",")
     indexes = {size: target_path(work, size, "searchkit") for size in sizes}
     times: dict[tuple[str, str], list[float]] = {}
+    # A yardstick of the machine's speed at the time, run between the searches
+    # with searchkit's own interpreter: these shared machines' speed drifts by
+    # 2x within an hour, and a one-shot is mostly starting Python.
+    python = Path(searchkit).with_name("python")
+    yardstick = [str(python if python.exists() else sys.executable), "-c", "import click"]
     for run in range(args.runs):
         for size in (sizes if run % 2 == 0 else sizes[::-1]):
             for words in WORDS:
@@ -195,6 +202,12 @@ def phase_query(args, work, results, searchkit) -> None:
                 start = time.perf_counter()
                 subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
                 times.setdefault((size, words), []).append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run(yardstick, check=True)
+        times.setdefault(("yardstick", ""), []).append(time.perf_counter() - start)
+    results["yardstick"] = {"command": "python -c 'import click'",
+                            "median_ms": 1000 * statistics.median(times["yardstick", ""])}
+    info(f"yardstick: python -c 'import click' {results['yardstick']['median_ms']:.0f} ms")
     questions = work / "dev-1000.tsv"
     lines = (speed.POQUAD / "dev-queries.tsv").read_text(encoding="utf-8").splitlines()
     questions.write_text("\n".join(lines[:BATCH_QUESTIONS]) + "\n", encoding="utf-8")
@@ -258,6 +271,10 @@ def report(results: dict) -> int:
         "queries_per_s") for s in sizes], "q/s")
     row("batch, one process (-j 1)", [query.get(s, {}).get("batch_one_process", {}).get(
         "queries_per_s") for s in sizes], "q/s")
+    if "yardstick" in results:
+        print(f"\nThe machine's speed meanwhile: `python -c 'import click'` "
+              f"{results['yardstick']['median_ms']:.0f} ms (27-30 ms in a quiet hour of "
+              "2026-12-01, 40-50 ms in a slow one).")
 
     checks = []
 
