@@ -273,8 +273,8 @@ def report(results: dict) -> int:
         "queries_per_s") for s in sizes], "q/s")
     if "yardstick" in results:
         print(f"\nThe machine's speed meanwhile: `python -c 'import click'` "
-              f"{results['yardstick']['median_ms']:.0f} ms (27-30 ms in a quiet hour of "
-              "2026-12-01, 40-50 ms in a slow one).")
+              f"{results['yardstick']['median_ms']:.0f} ms (compare runs by it: README, "
+              "A million documents).")
 
     checks = []
 
