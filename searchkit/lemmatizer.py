@@ -57,10 +57,10 @@ STEMMER_TABLE = "polimorf"
 # Bump when compute() or name() would give any word another term, or the
 # lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys; 14: Jan;
 # 15: TOWN; 16: NAME_ALSO; 17: no name term for a word in capitals that is
-# not a name wherever capitalised): an
+# not a name wherever capitalised; 18: adjectival_keys): an
 # index's terms (and its lexicon, which caches them) are only valid for the
 # rules that made them.
-RULES_VERSION = 17
+RULES_VERSION = 18
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
@@ -164,6 +164,32 @@ def second_name(form: str, key: str) -> str | None:
     if form.endswith("owie") and len(form) > 7 and not key.endswith("ow"):
         return guesser.name_key(form[:-2])
     return None
+
+
+# A key in -sk, -ck, -dzk is a town's (Kramatorsk, Kramatorsku, Kramatorskiem)
+# or an adjectival surname's (Nikolski, Nikolskiego, Nikolskim): the rules key
+# both the same, and the town Nikolsk met the surname Nikolski.  Forms only an
+# adjective has keep the surname's -i; -ska is both (the town's genitive, the
+# woman's name) and gets both keys.
+_ADJECTIVAL_STEMS = ("sk", "ck", "dzk")
+_ADJECTIVAL_ENDINGS = ("i", "iego", "iemu", "im", "ich", "imi", "iej", "ą", "ie")
+
+
+def adjectival_keys(form: str, key: str) -> tuple[str, str | None]:
+    """(name key, second key or None) of ``form`` (lower-cased), a word the
+    dictionary lacks, guessed ``key``."""
+    if not key.endswith(_ADJECTIVAL_STEMS):
+        return key, None
+    if form == key[:-1] + "cy":  # the family: Syrscy, Zieleccy, Zawadzcy
+        return key + "i", None
+    if not form.startswith(key):
+        return key, None
+    ending = form[len(key):]
+    if ending == "a":
+        return key, key + "i"
+    if ending in _ADJECTIVAL_ENDINGS:
+        return key + "i", None
+    return key, None
 
 
 def places(readings) -> set[str]:
@@ -275,6 +301,8 @@ class Lemmatizer:
             key, anywhere = term, not known
             if not known:
                 second = second_name(form, key)
+                key, other = adjectival_keys(form, key)
+                second = second or other
                 if second:
                     self.second_names[form] = second[:1].upper() + second[1:]
             else:
