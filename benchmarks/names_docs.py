@@ -338,10 +338,14 @@ class NameTerms:
                 second = lem.second_names.get(form) if self.second_names else None
                 return [term] if second is None else [term, second]
         terms = self._word_terms(form, classes)
-        if self._named(form, classes) or not classes:
+        fallback = not (self._named(form, classes) or not classes)
+        if not fallback:
             term, anywhere = lem.name(form)
         else:
-            term, anywhere = terms[0][:1].upper() + terms[0][1:], True
+            # As lemmatizer: the key a name's other forms would have.
+            key, other = lemmatizer.adjectival_keys(form, terms[0])
+            other = lemmatizer.second_name(form, terms[0]) or other
+            term, anywhere = key[:1].upper() + key[1:], True
         named = frequency(term)
         if not named:
             return terms
@@ -354,7 +358,12 @@ class NameTerms:
                 return self._with_name(form, terms, frequency)
         elif named < lemmatizer.NAME_SHARE * max(map(frequency, terms)):
             return terms
-        second = self.lem.second_names.get(form) if self.second_names else None
+        if not self.second_names:
+            second = None
+        elif fallback:
+            second = other and other[:1].upper() + other[1:]
+        else:
+            second = self.lem.second_names.get(form)
         return [term] if second is None else [term, second]
 
     def lower(self, form: str, frequency, classes) -> list[str]:

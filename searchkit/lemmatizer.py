@@ -339,7 +339,9 @@ class Lemmatizer:
                         key = guesser.name_key(key)
                     anywhere = len(proper) == len(lemmas)
                 elif len(form) >= MIN_GUESS_LENGTH:
-                    key = self.guess(form) or term
+                    key, other = adjectival_keys(form, self.guess(form) or term)
+                    if other:
+                        self.second_names[form] = other[:1].upper() + other[1:]
             found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
         return found
 
@@ -423,9 +425,15 @@ class Lemmatizer:
         else:
             # No dictionary to load: the name term the index gave the form, or
             # -- a form it only saw in lower case -- the one a name's other
-            # forms would have (Tokajewowi: Tokajew's, the term capitalised).
+            # forms would have (Tokajewowi: Tokajew's, the term capitalised;
+            # nikolskiego: Nikolski's, and nikolska both keys, adjectival_keys).
             found = lexicon.name_of(form)
-            term, anywhere = found or (terms[0][:1].upper() + terms[0][1:], True)
+            if found is None:
+                key, other = adjectival_keys(form, terms[0])
+                other = second_name(form, terms[0]) or other
+                term, anywhere = key[:1].upper() + key[1:], True
+            else:
+                term, anywhere = found
         if anywhere:
             # Only a name wherever written with a capital counts (is_name), not
             # the name term some forms of a common word have: the guessed key of
@@ -442,7 +450,12 @@ class Lemmatizer:
         elif not self._as_common(term, terms, share=True):
             return terms
         # Budanowie: Budan's and Budanow's (second_name).
-        second = lexicon.second_name_of(form) if seen else self.second_names.get(form)
+        if not seen:
+            second = self.second_names.get(form)
+        elif found is None:
+            second = other and other[:1].upper() + other[1:]
+        else:
+            second = lexicon.second_name_of(form)
         return [term] if second is None else [term, second]
 
     def _only_starting(self, form: str, term: str, terms: list[str]) -> bool:

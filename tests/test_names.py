@@ -364,6 +364,20 @@ def test_a_town_in_sk_and_an_adjectival_surname_stay_apart(make_index):
     for query in ("Nikolsk", "Nikolsku", "nikolskiem"):
         assert _found(folder, query) == ["b.txt", "c.txt"], query
     assert _found(folder, "Nikolska") == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    # Typed with a capital, a form the index has only in lower case is
+    # searched by the key its other forms have as names (helper-28).
+    folder = make_index({"a.txt": "Rozmawiał z Nikolskim o pracy.",
+                         "b.txt": "Mieszkał długo w Nikolsku.",
+                         "e.txt": "Przy rogu nikolskiego prospektu i ulicy nikolska."},
+                        name="lower")
+    assert _found(folder, "Nikolskiego") == ["a.txt"]
+    assert _found(folder, "Nikolska") == ["a.txt", "b.txt"]
+    # A surname whose nominative is also a common word (woski, wosk's plural)
+    # keeps one key for all its forms.
+    folder = make_index({"a.txt": "Rozmawiał z Woskim o pracy.",
+                         "b.txt": "Przyszedł też pan Woski z żoną."}, name="wosk")
+    for query in ("Woskim", "Woskiego"):
+        assert _found(folder, query) == ["a.txt", "b.txt"], query
 
 
 def test_capitals_do_not_make_a_word_a_name(make_index):
