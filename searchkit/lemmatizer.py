@@ -57,10 +57,11 @@ STEMMER_TABLE = "polimorf"
 # Bump when compute() or name() would give any word another term, or the
 # lexicon would hold other rows (12: LOWER_CASE; 13: towns' name keys; 14: Jan;
 # 15: TOWN; 16: NAME_ALSO; 17: no name term for a word in capitals that is
-# not a name wherever capitalised; 18: adjectival_keys): an
+# not a name wherever capitalised; 18: adjectival_keys; 19: also for a word
+# the dictionary knows only as another word): an
 # index's terms (and its lexicon, which caches them) are only valid for the
 # rules that made them.
-RULES_VERSION = 18
+RULES_VERSION = 19
 
 # A word typed with a capital that the dictionary also knows as another word
 # (Koronowa: the adjective koronowy, and the town Koronowo's genitive; Wojna)
