@@ -177,8 +177,9 @@ _ADJECTIVAL_ENDINGS = ("i", "iego", "iemu", "im", "ich", "imi", "iej", "ą", "ie
 
 
 def adjectival_keys(form: str, key: str) -> tuple[str, str | None]:
-    """(name key, second key or None) of ``form`` (lower-cased), a word the
-    dictionary lacks, guessed ``key``."""
+    """(name key, second key or None) of ``form`` (lower-cased), guessed
+    ``key``: a word the dictionary lacks, or knows only as another word
+    (Woski, also wosk's plural)."""
     if not key.endswith(_ADJECTIVAL_STEMS):
         return key, None
     if form == key[:-1] + "cy":  # the family: Syrscy, Zieleccy, Zawadzcy
