@@ -343,9 +343,8 @@ class NameTerms:
             term, anywhere = lem.name(form)
         else:
             # As lemmatizer: the key a name's other forms would have.
-            key, other = lemmatizer.adjectival_keys(form, terms[0])
-            other = lemmatizer.second_name(form, terms[0]) or other
-            term, anywhere = key[:1].upper() + key[1:], True
+            key, other = lemmatizer.guessed_keys(form, terms[0])
+            term, anywhere = lemmatizer.name_term(key), True
         named = frequency(term)
         if not named:
             return terms
@@ -361,7 +360,7 @@ class NameTerms:
         if not self.second_names:
             second = None
         elif fallback:
-            second = other and other[:1].upper() + other[1:]
+            second = other and lemmatizer.name_term(other)
         else:
             second = self.lem.second_names.get(form)
         return [term] if second is None else [term, second]

@@ -194,6 +194,20 @@ def adjectival_keys(form: str, key: str) -> tuple[str, str | None]:
     return key, None
 
 
+def guessed_keys(form: str, key: str) -> tuple[str, str | None]:
+    """(name key, second key or None) of ``form`` (lower-cased), a word the
+    dictionary lacks, guessed ``key``: ``adjectival_keys`` and -owie's
+    ``second_name``, which no form takes both of."""
+    second = second_name(form, key)
+    key, other = adjectival_keys(form, key)
+    return key, second or other
+
+
+def name_term(key: str) -> str:
+    """A name key as the name term: capitalised, where no lower-case word is."""
+    return key[:1].upper() + key[1:]
+
+
 def places(readings) -> set[str]:
     """The lower-cased lemmas of the places ``readings`` ((lemma, tag,
     qualifiers)) read a form as a singular of, whatever the other readings
@@ -300,13 +314,9 @@ class Lemmatizer:
             known = self._known.get(form)
             if known is None:
                 known = self.known(form)
-            key, anywhere = term, not known
+            key, anywhere, second = term, not known, None
             if not known:
-                second = second_name(form, key)
-                key, other = adjectival_keys(form, key)
-                second = second or other
-                if second:
-                    self.second_names[form] = second[:1].upper() + second[1:]
+                key, second = guessed_keys(form, key)
             else:
                 # Morfeusz reads a capitalised word's name readings, which the
                 # lower-cased word's analysis leaves out (marek: only common).
@@ -341,10 +351,10 @@ class Lemmatizer:
                         key = guesser.name_key(key)
                     anywhere = len(proper) == len(lemmas)
                 elif len(form) >= MIN_GUESS_LENGTH:
-                    key, other = adjectival_keys(form, self.guess(form) or term)
-                    if other:
-                        self.second_names[form] = other[:1].upper() + other[1:]
-            found = self.names[form] = (key[:1].upper() + key[1:], anywhere)
+                    key, second = adjectival_keys(form, self.guess(form) or term)
+            if second:
+                self.second_names[form] = name_term(second)
+            found = self.names[form] = (name_term(key), anywhere)
         return found
 
     def clear_names(self) -> None:
@@ -431,9 +441,8 @@ class Lemmatizer:
             # nikolskiego: Nikolski's, and nikolska both keys, adjectival_keys).
             found = lexicon.name_of(form)
             if found is None:
-                key, other = adjectival_keys(form, terms[0])
-                other = second_name(form, terms[0]) or other
-                term, anywhere = key[:1].upper() + key[1:], True
+                key, other = guessed_keys(form, terms[0])
+                term, anywhere = name_term(key), True
             else:
                 term, anywhere = found
         if anywhere:
@@ -455,7 +464,7 @@ class Lemmatizer:
         if not seen:
             second = self.second_names.get(form)
         elif found is None:
-            second = other and other[:1].upper() + other[1:]
+            second = other and name_term(other)
         else:
             second = lexicon.second_name_of(form)
         return [term] if second is None else [term, second]

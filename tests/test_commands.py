@@ -55,6 +55,12 @@ def test_exit_codes_and_one_line_errors(run, project):
     assert "Traceback" not in r.stderr
 
 
+def _buffered_env() -> dict:
+    """The environment with Python's output buffering on (these machines set
+    PYTHONUNBUFFERED, which would hide a missing flush)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
 def test_output_to_a_file_is_whole_when_the_process_ends(run, tmp_path):
     # search, show and info end their process without the interpreter's
     # teardown (cli._leave): what is still buffered must be written first.
@@ -65,7 +71,7 @@ def test_output_to_a_file_is_whole_when_the_process_ends(run, tmp_path):
     (docs / "short.txt").write_text("Koszary\n\nStoją puste.\n", encoding="utf-8")
     index = str(tmp_path / "index")
     assert run("index", str(docs), "--index", index).returncode == 0
-    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    buffered = _buffered_env()
     for args, last in ((("show", "long.txt"), lines[-1]),
                        (("show", "short.txt"), "Stoją puste."),
                        (("info", "--json"), '"documents": 2'),
@@ -84,7 +90,7 @@ def test_output_to_a_file_is_whole_when_the_process_ends(run, tmp_path):
 
 
 def test_a_full_disk_is_one_line_and_exit_2(run, seed_index):
-    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    buffered = _buffered_env()
     for args in (("info",), ("show", SEED_ID), ("search", "ODKB"), ("search", "ODKB", "--json")):
         with open("/dev/full", "w") as full:
             done = subprocess.run([searchkit_command(), *args, "--index", seed_index],
