@@ -232,6 +232,13 @@ def test_an_excluded_word_excludes_whatever_document_comes_first(dated):
     assert {h.id for h in dated.search("koperta -wojna").hits} == {"d.txt"}
 
 
+def test_a_quoted_word_weighs_as_the_word_itself(dated):
+    # Whoosh made a one-word phrase a plain term without its field's boost:
+    # "Wojna" in the titles counted five times as much as unquoted.
+    plain = [(h.id, round(h.score, 9)) for h in dated.search("wojna koperta").hits]
+    assert [(h.id, round(h.score, 9)) for h in dated.search('"wojna" koperta').hits] == plain
+
+
 @pytest.mark.parametrize("query", ["wojna - koperta", "koperta + wojna", "wojna — koperta"])
 def test_a_dash_or_plus_standing_alone_is_not_an_operator(dated, query):
     # "mecz Brazylia - Włochy": excluding Włochy would lose the very match
