@@ -363,6 +363,22 @@ def flat_terms(q):
     return None
 
 
+def terms_and_phrases(q):
+    """(terms, phrases) of a query that is an OR of terms and at least one
+    phrase (``"siły pokojowe" ODKB``, a question quoting a title), else None."""
+    if type(q) is not query.Or or q.boost != 1.0:
+        return None
+    terms, phrases = [], []
+    for child in q.subqueries:
+        if type(child) in _TERMS:
+            terms.append(child)
+        elif type(child) is query.Phrase:
+            phrases.append(child)
+        else:
+            return None
+    return (terms, phrases) if phrases else None
+
+
 def ranked_terms(q):
     """The terms that rank a query of plain words -- alone, or narrowed down by
     metadata filters (``as_filters``), which score nothing -- else None."""

@@ -531,9 +531,13 @@ class Ranker:
             used += sizes[n]
             self._add_window(t, 0, 1 << 62, boosts[n], partial)
         best = sorted(heapq.nlargest(k, partial, key=partial.__getitem__))
-        values = [self._values(t, best, boost).get for t, boost in zip(blocks, boosts)]
+        return self._sums(blocks, boosts, best)
+
+    def _sums(self, blocks, boosts, docs) -> dict[int, float]:
+        """{doc: exhaustive score} for ``docs`` (ascending global numbers)."""
+        values = [self._values(t, docs, boost).get for t, boost in zip(blocks, boosts)]
         scored = {}
-        for doc in best:
+        for doc in docs:
             score = 0.0
             for got in values:  # the query's order, as exhaustively
                 value = got(doc)
@@ -542,9 +546,21 @@ class Ranker:
             scored[doc] = score
         return scored
 
+    def scores(self, terms, docs) -> dict[int, float]:
+        """{doc: score} over the OR of ``terms`` for ``docs`` (ascending global
+        numbers), 0.0 for those with none of them, as exhaustive scoring sums it."""
+        blocks = [self.term(term.fieldname, term.text) for term in terms]
+        found = self._sums(blocks, [term.boost for term in terms], docs)
+        self._trim()
+        return found
+
     def count(self, terms) -> int:
         """Exactly how many documents match some term: every block's document
         numbers read, no scores computed."""
+        return len(self.matching(terms))
+
+    def matching(self, terms) -> set[int]:
+        """The documents that match some term (global numbers)."""
         matched: set[int] = set()
         for term in terms:
             t = self.term(term.fieldname, term.text)
@@ -553,7 +569,7 @@ class Ranker:
                 matched.update(d + off for d in self._raw(t, i)[0]
                                if not (deleted and d in deleted))
         self._trim()
-        return len(matched)
+        return matched
 
     def positions(self, fieldname: str, text: str, docs) -> dict:
         """{doc: positions of ``text`` in it} for those of ``docs`` (global

@@ -1,8 +1,9 @@
 """The fast paths give what the general ones give.
 
-Plain words skip Whoosh's query parser, and OR-of-terms queries are ranked
-from cached per-term scores instead of Whoosh's matchers.  Both are only
-speed-ups: these tests hold them to the general path's answers.
+Plain words skip Whoosh's query parser, OR-of-terms queries are ranked from
+cached per-term scores instead of Whoosh's matchers, and ORs of terms and
+phrases find the phrases' documents on their own.  All are only speed-ups:
+these tests hold them to the general path's answers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from searchkit import parser as full_parser
-from searchkit.query import flat_terms
+from searchkit.query import flat_terms, split_forms, terms_and_phrases
+
+from conftest import POQUAD
 
 WORDS = ["Kazachstanu", "kazachstan", "żołnierze", "zolnierze", "ODKB", "odkb", "Rosja",
          "siły", "pokojowe", "sil", "pokojowych", "Tokajewa", "i", "w", "się", "sie",
@@ -72,3 +75,36 @@ def test_proximity_ranks_both_paths_alike(poquad_index, text):
         assert [round(score, 6) for _, score in fast] == [round(score, 6) for _, score in slow]
         cut = fast[-1][1] + 1e-9
         assert {d for d, sc in fast if sc > cut} == {d for d, sc in slow if sc > cut}
+
+
+PHRASES = ['"siły pokojowe" ODKB', '"Kawa na ławę"', 'wojna "król polski"', '"w roku" wojna',
+           '"Liga Polskich Rodzin" slogan', '"Liga Polskich Rodzin" "Gazeta Polska"',
+           '"xyzzy qwerty" wojna', '"xyzzy qwerty"']
+
+
+def test_terms_and_phrases_rank_as_whoosh_does(poquad_index):
+    """Every dev question that quotes words, and made-up ones, pruned or not,
+    for several depths: the same scores, documents and counts."""
+    from searchkit.search import Searcher
+
+    with open(POQUAD / "dev-queries.tsv", encoding="utf-8") as f:
+        texts = [line.split("\t", 1)[1].strip() for line in f if '"' in line] + PHRASES
+    compared = 0
+    with Searcher(poquad_index) as s:
+        for text in texts:
+            q = split_forms(s.parse(text))[0]
+            if terms_and_phrases(q) is None:
+                continue  # a quoted word alone is a term
+            for pruning in (False, True):
+                s.pruning = pruning
+                for k in (1, 10, 20):
+                    fast, total = s._candidates(q, k, count=True)
+                    assert s._with_phrases(*terms_and_phrases(q), k, True) == (fast, total)
+                    slow, slow_total = s._candidates(q, k, count=True, fast=False)
+                    assert total == slow_total, text
+                    assert [round(x, 6) for _, x in fast] == [round(x, 6) for _, x in slow], text
+                    cut = fast[-1][1] + 1e-9 if fast else 0
+                    assert {d for d, x in fast if x > cut} == {d for d, x in slow if x > cut}
+                    assert s._candidates(q, k, count=False)[0] == fast
+                    compared += 1
+    assert compared > 300
