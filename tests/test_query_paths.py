@@ -105,6 +105,36 @@ def test_terms_and_phrases_rank_as_whoosh_does(poquad_index):
                     assert [round(x, 6) for _, x in fast] == [round(x, 6) for _, x in slow], text
                     cut = fast[-1][1] + 1e-9 if fast else 0
                     assert {d for d, x in fast if x > cut} == {d for d, x in slow if x > cut}
-                    assert s._candidates(q, k, count=False)[0] == fast
+                    assert s._candidates(q, k, count=False) == (fast, None)  # as batch mode's
                     compared += 1
     assert compared > 300
+
+
+def test_terms_and_phrases_estimate_their_count_from_statistics(poquad_index, monkeypatch):
+    """Where the words are common enough to estimate (here: few postings), a
+    phrase counts as its rarest word: documents with the phrase but none of
+    the other words are in the estimate too."""
+    from searchkit import topk
+    from searchkit.search import Searcher
+
+    monkeypatch.setattr(topk, "COUNT_UP_TO", 300)
+    with open(POQUAD / "dev-queries.tsv", encoding="utf-8") as f:
+        texts = [line.split("\t", 1)[1].strip() for line in f if '"' in line]
+    ratios = []
+    with Searcher(poquad_index) as s:
+        s.pruning = True
+        for text in texts:
+            q = split_forms(s.parse(text))[0]
+            if terms_and_phrases(q) is None:
+                continue
+            exact = s._candidates(q, 10, count=True)[1]
+            assert exact == s._candidates(q, 10, count=True, fast=False)[1]
+            estimated = s._candidates(q, 10, count="estimate")[1]
+            if isinstance(estimated, topk.Estimate):
+                ratios.append(estimated / exact)
+                phrased = s._searcher.search(wq.Or(terms_and_phrases(q)[1]), limit=None)
+                assert estimated >= len(phrased.top_n), text
+            else:
+                assert estimated == exact
+    assert len(ratios) > 10
+    assert 0.9 <= min(ratios) and max(ratios) <= 1.3
