@@ -116,14 +116,13 @@ def open_searcher(index_dir: str, cluster: str | None = None):
     if cluster or layout.is_sharded(index_dir):
         from searchkit.shards.search import open_searcher as open_any
         searcher = open_any(index_dir, cluster)
-        # The shards are built together: the first speaks for all (a
-        # cluster's workers check nothing here).
-        made_by = None if cluster else layout.read(index_dir).path(0)
+        # Each shard tells, where it is read (a cluster's worker).
+        stale = searcher.totals.other_rules
     else:
         from searchkit.search import Searcher
         searcher = Searcher(index_dir)
-        made_by = index_dir
-    if made_by is not None and made_by_other_rules(made_by):
+        stale = made_by_other_rules(index_dir)
+    if stale:
         from searchkit.output import stderr_line
         stderr_line(f"warning: the index at {index_dir} was made by another version of "
                     "searchkit's analysis and may miss some words' documents; rebuild it "

@@ -98,6 +98,25 @@ def test_cluster_answers_as_one_index(cluster, plain, on_cluster):
     assert r.returncode == 1 and "did you mean: Kazachstanu" in r.stderr
 
 
+def test_an_index_of_other_rules_asks_for_a_rebuild(cluster, on_cluster, tmp_path):
+    # The workers read the shards: the coordinator may not see their files.
+    import shutil
+    import sqlite3
+
+    address, _ = cluster
+    old = tmp_path / "old"
+    shutil.copytree(on_cluster, old)
+    r = sk("search", "Kazachstan", "--index", old, "--cluster", address)
+    assert r.returncode == 0 and r.stderr == ""
+    for manifest in old.glob("*/manifest.sqlite"):
+        with sqlite3.connect(manifest) as db:
+            db.execute("UPDATE meta SET value = 'rules of an older version' "
+                       "WHERE key = 'analysis'")
+    r = sk("search", "Kazachstan", "--index", old, "--cluster", address)
+    assert r.returncode == 0 and r.stdout
+    assert "--rebuild" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
 def test_a_worker_killed_between_two_searches(cluster, plain, on_cluster):
     from searchkit.search import Searcher
     from searchkit.shards.search import ShardedSearcher

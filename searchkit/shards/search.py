@@ -30,7 +30,7 @@ import time
 
 from searchkit.analysis import bind
 from searchkit.errors import SearchkitError
-from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, open_whoosh
+from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, made_by_other_rules, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
 from searchkit.query import (FoldExpander, QueryBuilder, QueryError, is_empty, ranked_terms,
@@ -54,7 +54,9 @@ class ShardSearcher(Searcher):
         return self._ix.latest_generation()
 
     def totals(self) -> Totals:
-        return local_totals(self._searcher)
+        totals = local_totals(self._searcher)
+        totals.other_rules = made_by_other_rules(self.folder)
+        return totals
 
     @_reading
     def term_stats(self, queries) -> list[tuple[dict, dict]]:

@@ -27,13 +27,16 @@ class Totals:
     documents: int = 0  # Whoosh's doc_count_all: parts of long documents, deleted ones too
     lengths: dict[str, int] = field(default_factory=dict)  # field -> total length
     multipart: bool = False  # some shard stores long documents as several parts
+    # some shard was made by rules that give some words other terms
+    # (index.made_by_other_rules): on a cluster only the workers see its files
+    other_rules: bool = False
 
     def add(self, other: "Totals") -> "Totals":
         lengths = dict(self.lengths)
         for name, length in other.lengths.items():
             lengths[name] = lengths.get(name, 0) + length
         return Totals(self.documents + other.documents, lengths,
-                      self.multipart or other.multipart)
+                      self.multipart or other.multipart, self.other_rules or other.other_rules)
 
 
 @dataclass
