@@ -15,6 +15,6 @@ ranking, passages) -> ``output`` (printers) -> ``cli``.
 __version__ = "1.0.0"
 
 # Every searchkit module that uses Whoosh is imported after this.
-from searchkit._lean_whoosh import import_whoosh as _import_whoosh  # noqa: E402
+from searchkit._lean_imports import import_whoosh as _import_whoosh  # noqa: E402
 
 _import_whoosh()

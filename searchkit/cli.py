@@ -13,9 +13,11 @@ import os
 import signal
 import sys
 
-import click
-
 from searchkit import __version__
+from searchkit._lean_imports import import_click
+
+import_click()
+import click  # noqa: E402
 
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 

@@ -146,6 +146,8 @@ def open_whoosh(folder: str):
 
 @dataclass
 class Summary:
+    """What an update did, as its summary line says it."""
+
     added: int = 0
     updated: int = 0
     removed: int = 0

@@ -92,6 +92,8 @@ def spans_of(text: str) -> dict[str, list[tuple[int, int]]]:
 
 @dataclass
 class Passage:
+    """A best passage of a hit: a sentence or part of one, with the query's matches."""
+
     text: str  # a slice of the document text
     offset: int  # where it starts in the document text (characters)
     matches: list[tuple[int, int]] = field(default_factory=list)  # within ``text``

@@ -126,6 +126,8 @@ CACHE_POSTINGS = 2_000_000
 
 @dataclass
 class Hit:
+    """One ranked document of a result, with its best passages."""
+
     rank: int
     id: str
     path: str
@@ -140,6 +142,8 @@ class Hit:
 
 @dataclass
 class Result:
+    """A query's answer: its hits, best first, and how many documents matched."""
+
     query: str
     hits: list[Hit]
     total: int | None  # matching documents, when counted
@@ -151,6 +155,8 @@ class Result:
 
 @dataclass
 class StoredDocument:
+    """A document as the index stores it (``searchkit show``)."""
+
     id: str
     path: str
     title: str

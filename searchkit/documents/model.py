@@ -117,6 +117,8 @@ PAGE_SEPARATOR = "\n\n"
 
 @dataclass
 class Document:
+    """One document to index: its text and metadata, and where it came from."""
+
     id: str
     title: str
     text: str
@@ -154,6 +156,8 @@ def join_pages(pages: list[str]) -> tuple[str, list[int]]:
 
 @dataclass(frozen=True)
 class Source:
+    """A file found to index, with what tells whether it changed."""
+
     path: str  # absolute path of the file
     root: str  # absolute path of what the user named (a folder, or the file itself)
     kind: str  # what the name suggests ("text", "jsonl", "pdf", ...); the content decides

@@ -30,6 +30,8 @@ from searchkit.shards import layout as shard_layout
 
 @dataclass
 class ShardJob:
+    """One shard's part of a build, as sent to a worker."""
+
     folder: str  # the shard's folder, absolute
     shard: int
     count: int
@@ -42,6 +44,8 @@ class ShardJob:
 
 @dataclass
 class ShardResult:
+    """What a shard's build did, and what it warned about."""
+
     shard: int
     summary: Summary
     warnings: list[tuple[str, str, bool]] = field(default_factory=list)

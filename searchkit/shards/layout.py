@@ -22,6 +22,8 @@ FORMAT = 1
 
 @dataclass(frozen=True)
 class Layout:
+    """A sharded index: its folder and its shards' folders."""
+
     folder: str
     names: tuple[str, ...]  # shard folders, relative to ``folder``
 

@@ -1,11 +1,14 @@
-"""searchkit imports Whoosh without the modules it never uses when it searches
-(urllib.request, Whoosh's English morphology and phonetic codes, temporary
-files, calendars, queues, OpenSSL's hashlib); what Whoosh took from them must still work when used."""
+"""searchkit imports Whoosh and click without the modules it never uses when it
+searches (urllib.request, Whoosh's English morphology and phonetic codes,
+temporary files, calendars, queues, OpenSSL's hashlib; inspect); what they took
+from them must still work when used."""
 
 import subprocess
 import sys
 
-from searchkit import _lean_whoosh
+import pytest
+
+from searchkit import _lean_imports
 
 
 def test_whoosh_is_imported_without_unused_modules_and_still_works(tmp_path):
@@ -13,7 +16,7 @@ def test_whoosh_is_imported_without_unused_modules_and_still_works(tmp_path):
     code = f"""
 import sys
 import searchkit, whoosh.compat, whoosh.query.terms
-left_out = {sorted(_lean_whoosh._STAND_INS)!r}
+left_out = {sorted(_lean_imports._STAND_INS)!r}
 imported = [m for m in left_out if m in sys.modules]
 assert not imported, imported
 
@@ -50,3 +53,53 @@ assert html.unescape("&amp;") == "&"
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_click_is_imported_without_inspect_and_still_works():
+    code = """
+import sys
+from searchkit import cli, search, output  # what a one-shot search imports
+assert "inspect" not in sys.modules
+
+import dataclasses
+@dataclasses.dataclass
+class Undocumented:
+    x: int
+assert Undocumented.__doc__ == "Undocumented(x: int)"
+try:
+    cli.main(["search", "--help"])
+except SystemExit as e:
+    assert e.code == 0
+import inspect  # the real one
+assert inspect.isfunction(test) if (test := lambda: 0) else False
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "--limit" in done.stdout
+
+
+@pytest.mark.parametrize("doc", [
+    "", "one line", "  leading", "\n\n  first\n    second\n  third\n\n", "a\n\tb\n  c",
+    "Search the index.\n\n    \\b\n    searchkit search ODKB\n      --json\n    ", "x\n\n\n",
+    "\f\n  form feed", "  \n  \n",
+])
+def test_own_cleandoc_is_inspect_s(doc):
+    import inspect
+
+    assert _lean_imports._cleandoc(doc) == inspect.cleandoc(doc)
+
+
+def test_every_help_text_is_cleaned_as_inspect_would():
+    import inspect
+
+    import click
+
+    from searchkit.cli import cli
+
+    texts = []
+    for command in [cli, *cli.commands.values()]:
+        texts += [command.callback.__doc__ or "", command.short_help or "", command.epilog or ""]
+        texts += [p.help or "" for p in command.params if isinstance(p, click.Option)]
+    assert len(texts) > 40
+    for text in texts:
+        assert _lean_imports._cleandoc(text) == inspect.cleandoc(text)

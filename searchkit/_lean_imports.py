@@ -1,4 +1,4 @@
-"""Import Whoosh without the modules searchkit never uses when it searches.
+"""Import Whoosh and click without the modules searchkit never uses when it searches.
 
 Whoosh imports, at its top level, modules it only calls into from code paths
 searchkit does not take: ``whoosh.compat`` imports ``urllib.request`` (and with
@@ -12,10 +12,16 @@ later import gets the real modules.  A stand-in imports the real module the
 first time it is used: a function taken from it (``from m import f``) does so
 when called; a module kept whole (``import m``) when one of its attributes is
 read.
+
+click and dataclasses import ``inspect`` (with ``ast``, ``dis`` and
+``tokenize``: about 10 ms of a one-shot search) for what a search never does:
+click to format help texts, dataclasses to write a docstring for a class that
+has none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import types
@@ -50,9 +56,33 @@ def _real(module: str, stand_in: types.ModuleType) -> types.ModuleType:
     return importlib.import_module(module)
 
 
+def _cleandoc(doc: str) -> str:
+    """inspect.cleandoc (Python 3.11), which click calls on every option's help
+    when a command is defined: the rest of inspect waits until it is used."""
+    lines = doc.expandtabs().split("\n")
+    margin = sys.maxsize
+    for line in lines[1:]:
+        content = len(line.lstrip())
+        if content:
+            margin = min(margin, len(line) - content)
+    lines[0] = lines[0].lstrip()
+    if margin < sys.maxsize:
+        lines[1:] = [line[margin:] for line in lines[1:]]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+# What a stand-in kept whole answers itself, without importing its module.
+_OWN = {"inspect": {"cleandoc": _cleandoc}}
+
+
 def _stand_in(module: str, names: tuple[str, ...] | None) -> types.ModuleType:
     stand_in = types.ModuleType(module)
     if names is None:
+        stand_in.__dict__.update(_OWN.get(module, {}))
         stand_in.__getattr__ = lambda name: getattr(_real(module, stand_in), name)
         return stand_in
 
@@ -71,18 +101,37 @@ def _stand_in(module: str, names: tuple[str, ...] | None) -> types.ModuleType:
     return stand_in
 
 
-def import_whoosh() -> None:
-    if "whoosh.compat" in sys.modules:
-        return  # imported already, by us or by the program using searchkit
+@contextlib.contextmanager
+def _standing_in(stand_ins: dict):
     placed = {}
-    for module, names in _STAND_INS.items():
+    for module, names in stand_ins.items():
         if module not in sys.modules:
             placed[module] = sys.modules[module] = _stand_in(module, names)
     try:
-        import whoosh.compat  # noqa: F401
-        import whoosh.query  # noqa: F401  (imports whoosh.query.terms, reading, index, fields)
-        import whoosh.codec.whoosh3  # noqa: F401  (what opening an index imports)
+        yield
     finally:
         for module, stand_in in placed.items():
             if sys.modules.get(module) is stand_in:
                 del sys.modules[module]
+
+
+def import_whoosh() -> None:
+    if "whoosh.compat" in sys.modules:
+        return  # imported already, by us or by the program using searchkit
+    with _standing_in(_STAND_INS):
+        import whoosh.compat  # noqa: F401
+        import whoosh.query  # noqa: F401  (imports whoosh.query.terms, reading, index, fields)
+        import whoosh.codec.whoosh3  # noqa: F401  (what opening an index imports)
+
+
+# Modules click and dataclasses keep whole: both use inspect inside functions,
+# click's cleandoc as soon as a command is defined (_OWN).
+_CLICK_STAND_INS = {"inspect": None}
+
+
+def import_click() -> None:
+    if "click" in sys.modules:
+        return
+    with _standing_in(_CLICK_STAND_INS):
+        import click  # noqa: F401
+        import dataclasses  # noqa: F401
