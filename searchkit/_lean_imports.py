@@ -14,9 +14,10 @@ when called; a module kept whole (``import m``) when one of its attributes is
 read.
 
 click and dataclasses import ``inspect`` (with ``ast``, ``dis`` and
-``tokenize``: about 10 ms of a one-shot search) for what a search never does:
-click to format help texts, dataclasses to write a docstring for a class that
-has none.
+``tokenize``: about 10 ms of a one-shot search) for what a search never does
+up to Python 3.11: click to format help texts, dataclasses to write a
+docstring for a class that has none.  From 3.12 dataclasses reads every
+class's annotations with inspect, so there it is imported as usual.
 """
 
 from __future__ import annotations
@@ -57,8 +58,9 @@ def _real(module: str, stand_in: types.ModuleType) -> types.ModuleType:
 
 
 def _cleandoc(doc: str) -> str:
-    """inspect.cleandoc (Python 3.11), which click calls on every option's help
-    when a command is defined: the rest of inspect waits until it is used."""
+    """inspect.cleandoc of Pythons 3.10 and 3.11 (3.13 strips only spaces),
+    which click calls on every option's help when a command is defined: the
+    rest of inspect waits until it is used."""
     lines = doc.expandtabs().split("\n")
     margin = sys.maxsize
     for line in lines[1:]:
@@ -129,8 +131,12 @@ def import_whoosh() -> None:
 _CLICK_STAND_INS = {"inspect": None}
 
 
+# From 3.12 dataclasses calls inspect.get_annotations for every class.
+CLICK_WITHOUT_INSPECT = sys.version_info < (3, 12)
+
+
 def import_click() -> None:
-    if "click" in sys.modules:
+    if "click" in sys.modules or not CLICK_WITHOUT_INSPECT:
         return
     with _standing_in(_CLICK_STAND_INS):
         import click  # noqa: F401

@@ -367,8 +367,9 @@ class Searcher:
         "estimate") a query of words counts its matches when that is cheap and
         estimates them when not (topk.estimate, ``Result.total_is_estimate``),
         words with phrases likewise with "estimate" (a one-shot --json; a
-        phrase as its rarest word), and other queries (-word, fields) are
-        counted; with False (batch mode) queries with syntax give None."""
+        phrase as its rarest word), and other queries (-word, fields, phrases
+        alone) are counted exactly; with False (batch mode) queries with
+        syntax give None."""
         started = time.perf_counter()
         q = self.parse(text)
         if is_empty(q):
@@ -517,7 +518,10 @@ class Searcher:
             scores.update(ranker.scores(terms, sorted(set(bonus) - scores.keys())))
         else:
             scores = self._term_sums(terms)
-        matched = None if pruned or count is False else len(scores.keys() | bonus.keys())
+        if not terms:  # phrases alone: their documents are all the matches
+            matched = None if count is False else len(bonus)
+        else:
+            matched = None if pruned or count is False else len(scores.keys() | bonus.keys())
         for doc, value in bonus.items():
             scores[doc] = scores.get(doc, 0.0) + value
         # Ties go to the lower document number, as in Whoosh's collector.

@@ -138,3 +138,13 @@ def test_terms_and_phrases_estimate_their_count_from_statistics(poquad_index, mo
                 assert estimated == exact
     assert len(ratios) > 10
     assert 0.9 <= min(ratios) and max(ratios) <= 1.3
+    # Phrases alone: their documents are all the matches, counted already.
+    monkeypatch.setattr(topk, "COUNT_UP_TO", 20)
+    with Searcher(poquad_index) as s:
+        s.pruning = True
+        for text in ('"II wojna światowa"', '"Stanów Zjednoczonych"', '"Stany Zjednoczone" "Wielka Brytania"'):
+            q = split_forms(s.parse(text))[0]
+            assert terms_and_phrases(q)[0] == []
+            total = s._candidates(q, 10, count="estimate")[1]
+            assert total == s._candidates(q, 10, count=True, fast=False)[1] > 20, text
+            assert not isinstance(total, topk.Estimate)
