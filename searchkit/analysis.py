@@ -16,6 +16,8 @@ the query's own forms, which reward the documents that use them (``form_counts``
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import unicodedata
@@ -61,6 +63,28 @@ _END_IN = re.compile(f"[{SENTENCE_ENDS}]")
 ABBREVIATIONS = frozenset(
     "św bł ks bp abp kard o gen płk ppłk mjr kpt por ppor sierż kpr szer adm prof dr doc hab "
     "inż mgr lek red hr p pp im ul al pl os gm pow woj tzw np tj tzn wg nr".split())
+
+
+# Set while a query word after the query's first is analysed (not after a
+# sentence's end in it: ``query_word_inside``).
+_INSIDE_QUERY = contextvars.ContextVar("searchkit_inside_query", default=False)
+
+
+@contextlib.contextmanager
+def query_word_inside(inside: bool = True):
+    """Analyse the query words of this block as ones after the query's first:
+    a capital there marks a name, as one inside a sentence does in a document
+    (lemmatizer.query_terms, ``inside``)."""
+    token = _INSIDE_QUERY.set(inside)
+    try:
+        yield
+    finally:
+        _INSIDE_QUERY.reset(token)
+
+
+def follows_sentence_end(token: str) -> bool:
+    """Does a query word after ``token`` (as split by whitespace) start a sentence?"""
+    return token[-1:] in SENTENCE_ENDS
 
 
 def is_capitalised(word: str) -> bool:
@@ -338,7 +362,8 @@ class LemmaFilter(Filter):
                 t.text = lemmatizer.query_terms(t.text, t.caps)[0]
                 yield t
             elif t.mode == "query":
-                for term in lemmatizer.query_terms(t.text, t.caps, t.capital):
+                inside = bool(t.capital) and _INSIDE_QUERY.get()
+                for term in lemmatizer.query_terms(t.text, t.caps, t.capital, inside):
                     t.text = term
                     yield t
             else:

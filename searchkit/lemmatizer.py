@@ -386,7 +386,7 @@ class Lemmatizer:
         return kind
 
     def query_terms(self, form: str, caps: bool = False,
-                    capital: bool | None = None) -> list[str]:
+                    capital: bool | None = None, inside: bool = False) -> list[str]:
         """Terms to look up for a query word: those the index gave this form, if
         it has seen it (in any capitalisation), else the computed one.
         ``capital``: True, the word was typed as a name may be written
@@ -403,7 +403,11 @@ class Lemmatizer:
         the dictionary also knows as another word is that word (Wojna: a
         capital at a query's start says nothing), unless the index has its
         name in as many documents as its word (``NAME_SHARE``: Koronowa, the
-        adjective, where the town Koronowo is commoner).
+        adjective, where the town Koronowo is commoner).  After the query's
+        first word (``inside``; analysis.query_word_inside), a capital says
+        what it says inside a sentence: such a word is searched by its name
+        term too, beside its terms (muzyka Duda: the president's documents
+        rank above the bagpipe's, which its terms still find).
 
         In lower case, as most queries are typed, a word is searched by its
         terms, but as if typed with a capital where the index writes it as a
@@ -459,6 +463,8 @@ class Lemmatizer:
                 if not (seen and self._only_starting(form, term, terms)):
                     return self._with_name(form, terms)
         elif not self._as_common(term, terms, share=True):
+            if inside and term not in terms and self.frequency(term):
+                return terms + [term]
             return terms
         # Budanowie: Budan's and Budanow's (second_name).
         if not seen:

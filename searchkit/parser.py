@@ -7,11 +7,13 @@ module, and Whoosh's parser with it, is imported only when needed.
 
 from __future__ import annotations
 
+import copy
 import re
 
 from whoosh import qparser
 from whoosh.qparser import syntax
 
+from searchkit.analysis import follows_sentence_end, query_word_inside
 from searchkit.query import FIELDS, FORMS, QueryError
 
 ALIASES = {"title": ["tytuł", "tytul"], "date": ["data"], "author": ["autor"], "type": ["typ"]}
@@ -79,10 +81,41 @@ class _FoldPlugin(qparser.Plugin):
 
 
 def _word_like(node, text):
-    new = syntax.WordNode(text)
-    new.fieldname, new.boost = node.fieldname, node.boost
-    new.startchar, new.endchar = node.startchar, node.endchar
+    new = copy.copy(node)  # its field, boost, place, and whether it is _InsideWord
+    new.text = text
     return new
+
+
+class _InsideWord(syntax.WordNode):
+    """A word after the query's first, as ``query.QueryBuilder.plain`` reads
+    it: analysed inside ``query_word_inside``."""
+
+    def query(self, parser):
+        with query_word_inside():
+            return super().query(parser)
+
+
+class _InsidePlugin(qparser.Plugin):
+    """Marks the words after the query's first (and not after a sentence's
+    end in it) as ``_InsideWord``: before the fold's alternatives (105) and
+    the fields' copies (110), which keep the mark."""
+
+    def filters(self, parser):
+        return [(self.mark, 104)]
+
+    def mark(self, parser, group, state=None):
+        state = state if state is not None else {"inside": False}
+        out = group.empty_copy()
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                node = self.mark(parser, node, state)
+            elif isinstance(node, syntax.TextNode):
+                if state["inside"] and type(node) is syntax.WordNode:
+                    node = copy.copy(node)
+                    node.__class__ = _InsideWord
+                state["inside"] = not follows_sentence_end(node.text)
+            out.append(node)
+        return out
 
 
 def make_parser(schema, expander, boosts: dict[str, float]):
@@ -104,6 +137,7 @@ def make_parser(schema, expander, boosts: dict[str, float]):
     # The word forms' field is the query's own, not one to search in.
     parser.add_plugin(_FieldCheckPlugin(FIELDS + tuple(b for b in boosts if b != FORMS)))
     parser.add_plugin(_FoldPlugin(expander))
+    parser.add_plugin(_InsidePlugin())
     return parser
 
 

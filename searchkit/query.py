@@ -23,7 +23,8 @@ import unicodedata
 
 from whoosh import matching, query
 
-from searchkit.analysis import STOPWORDS, diacritic_variants, fold, is_capitalised, iter_words
+from searchkit.analysis import (STOPWORDS, diacritic_variants, fold, follows_sentence_end,
+                                is_capitalised, iter_words, query_word_inside)
 from searchkit.errors import SearchkitError
 from searchkit.lemmatizer import is_caps
 
@@ -169,14 +170,17 @@ class QueryBuilder:
         """Plain words, as the parser would combine them: each word in every
         field (with the field's boost), all of it OR-ed."""
         subqueries = []
+        inside = False  # after the query's first word (analysis.query_word_inside)
         for token in text.split():
-            key = (token, self.expander.off)
+            key = (token, self.expander.off, inside)
             word = self._words.get(key)
             if word is None:
-                word = self._words[key] = self._word(token)
+                with query_word_inside(inside):
+                    word = self._words[key] = self._word(token)
                 if len(self._words) > 50_000:  # bounded, for endless batches
                     self._words.clear()
             subqueries.extend(word)
+            inside = not follows_sentence_end(token)
         return query.Or(subqueries).normalize() if subqueries else query.NullQuery
 
     def _word(self, token: str) -> list:

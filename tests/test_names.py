@@ -610,3 +610,29 @@ def test_a_word_the_index_has_is_searched_without_loading_the_dictionary(make_in
         for query in ("Wojna", "wojna", "Wojny", "Gdańsku", "gdańsku", "muzeum"):
             assert searcher.search(query).hits, query
         assert searcher.lemmatizer._morfeusz is None
+
+
+def test_a_capital_after_the_query_s_first_word_ranks_the_name_first(make_index):
+    # Duda is a word (bagpipes) and a surname; the index writes it in lower
+    # case more often than as a name, so typed first it is the word.  After
+    # the query's first word a capital says what it says inside a sentence.
+    folder = make_index({
+        "a.txt": "Grała duda, a muzyka niosła się po wsi.",
+        "b.txt": "Na weselu duda grała długo.",
+        "c.txt": "Muzyka, o której wczoraj mówił prezydent Duda podczas spotkania z "
+                 "dziennikarzami w pałacu, była ludowa.",
+    }, name="duda")
+    from searchkit.search import Searcher
+
+    with Searcher(folder) as s:
+        ranked = {text: [h.id for h in s.search(text, passages=0).hits]
+                  for text in ("muzyka Duda", "muzyka duda", "Duda muzyka", "muzyka. Duda",
+                               "muzyka Duda -skrzypce", '"muzyka" Duda')}
+    assert ranked["muzyka Duda"][0] == "c.txt"
+    assert ranked["muzyka Duda -skrzypce"][0] == "c.txt"  # the parser reads it alike
+    assert ranked['"muzyka" Duda'][0] == "c.txt"
+    # The bagpipes' documents are still found, below.
+    assert set(ranked["muzyka Duda"]) == {"a.txt", "b.txt", "c.txt"}
+    # In lower case, first, or starting a sentence: the word, as before.
+    for text in ("muzyka duda", "Duda muzyka", "muzyka. Duda"):
+        assert ranked[text][0] == "a.txt", text
