@@ -82,9 +82,15 @@ def query_word_inside(inside: bool = True):
         _INSIDE_QUERY.reset(token)
 
 
+_LAST_WORD_AND_AFTER = re.compile(r"(\w*)(\W*)$")
+
+
 def follows_sentence_end(token: str) -> bool:
-    """Does a query word after ``token`` (as split by whitespace) start a sentence?"""
-    return token[-1:] in SENTENCE_ENDS
+    """Does a query word after ``token`` (a query split at whitespace) start a
+    sentence, by the rules of ``starts_after`` (not after ``św.``, ``J.``;
+    after ``wyrok.”``)?"""
+    word, after = _LAST_WORD_AND_AFTER.search(token).groups()
+    return starts_after("".join(_END_IN.findall(after)), word)
 
 
 def is_capitalised(word: str) -> bool:

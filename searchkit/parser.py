@@ -14,7 +14,7 @@ from whoosh import qparser
 from whoosh.qparser import syntax
 
 from searchkit.analysis import follows_sentence_end, query_word_inside
-from searchkit.query import FIELDS, FORMS, QueryError
+from searchkit.query import FIELDS, FILTER_FIELDS, FORMS, QueryError
 
 ALIASES = {"title": ["tytuł", "tytul"], "date": ["data"], "author": ["autor"], "type": ["typ"]}
 
@@ -98,7 +98,8 @@ class _InsideWord(syntax.WordNode):
 class _InsidePlugin(qparser.Plugin):
     """Marks the words after the query's first (and not after a sentence's
     end in it) as ``_InsideWord``: before the fold's alternatives (105) and
-    the fields' copies (110), which keep the mark."""
+    the fields' copies (110), which keep the mark.  Words in a field count
+    (``title:Sąd``), phrases too; filters (``type:pdf``, dates) do not."""
 
     def filters(self, parser):
         return [(self.mark, 104)]
@@ -109,7 +110,8 @@ class _InsidePlugin(qparser.Plugin):
         for node in group:
             if isinstance(node, syntax.GroupNode):
                 node = self.mark(parser, node, state)
-            elif isinstance(node, syntax.TextNode):
+            elif (isinstance(node, syntax.TextNode)
+                  and getattr(node, "fieldname", None) not in FILTER_FIELDS):
                 if state["inside"] and type(node) is syntax.WordNode:
                     node = copy.copy(node)
                     node.__class__ = _InsideWord

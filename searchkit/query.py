@@ -175,24 +175,30 @@ class QueryBuilder:
             key = (token, self.expander.off, inside)
             word = self._words.get(key)
             if word is None:
-                with query_word_inside(inside):
-                    word = self._words[key] = self._word(token)
+                word = self._words[key] = self._word(token, inside)
                 if len(self._words) > 50_000:  # bounded, for endless batches
                     self._words.clear()
             subqueries.extend(word)
             inside = not follows_sentence_end(token)
         return query.Or(subqueries).normalize() if subqueries else query.NullQuery
 
-    def _word(self, token: str) -> list:
+    def _word(self, token: str, inside: bool = False) -> list:
         out = []
+        body = self.schema["body"]
         for alternative in self.expander.alternatives(token):
-            lemmas = tuple(self.schema["body"].process_text(alternative, mode="query"))
+            # The word's own terms weigh its forms (FormTerm), as the parser's
+            # do; the name term a capital after the first word adds is searched.
+            lemmas = tuple(body.process_text(alternative, mode="query"))
+            with query_word_inside(inside):
+                searched = tuple(body.process_text(alternative, mode="query")) if inside else lemmas
             for fieldname, boost in self.boosts.items():
                 if fieldname == FORMS:
                     terms = self._forms(alternative, lemmas, boost)
                 else:
-                    texts = (lemmas if fieldname == "body"
-                             else self.schema[fieldname].process_text(alternative, mode="query"))
+                    with query_word_inside(inside):
+                        texts = (searched if fieldname == "body" else
+                                 tuple(self.schema[fieldname].process_text(alternative,
+                                                                           mode="query")))
                     terms = [query.Term(fieldname, t, boost=boost) for t in texts]
                 if len(terms) == 1:
                     out.append(terms[0])

@@ -43,6 +43,44 @@ def test_plain_words_build_the_query_the_parser_would(searcher, words):
     assert leaves(builder.plain(text)) == leaves(parser.parse(text).normalize())
 
 
+def test_a_capital_after_the_first_word_builds_the_query_the_parser_would(poquad_index):
+    """Words the dictionary knows that PoQuAD also writes as names: after the
+    query's first word their capital adds a name term, in both paths alike,
+    and their forms keep their own words' lemmas (FormTerm).  A group is
+    words; a filter is none."""
+    import itertools
+
+    from searchkit.search import Searcher
+
+    words = ["Sąd", "Najwyższy", "Wielka", "Góra", "Dom", "Nowy", "Polski", "Stany", "wyrok",
+             "muzyka", "św.", "J.", "wyrok.", "Sad", "Gora"]
+    with Searcher(poquad_index) as s:
+        builder = s._queries
+        parser = full_parser.make_parser(builder.schema, builder.expander, builder.boosts)
+        added = 0
+        for first, second in itertools.permutations(words, 2):
+            text = f"{first} {second}"
+            plain = with_lemmas(builder.parse(text))
+            whole = parser.parse(text).normalize().accept(builder._with_lemmas)
+            assert plain == with_lemmas(whole), text
+            assert plain == with_lemmas(builder.parse(f"({first}) {second} -xyzzy")), text
+            assert with_lemmas(builder.parse(f"type:text {second}")) == with_lemmas(
+                builder.parse(second)), text
+            alone = {t.text for t in flat_terms(builder.parse(second)) or ()}
+            added += bool({t[1] for t in plain} - alone
+                          - {t.text for t in flat_terms(builder.parse(first)) or ()})
+    assert added > 20  # the capitals after the first word did add name terms
+
+
+def with_lemmas(q):
+    """``leaves``, with each word form's lemmas (FormTerm: what weighs it)."""
+    if type(q) is wq.And:  # words beside a filter
+        q = q.subqueries[0]
+    if type(q) is wq.AndNot:  # words without one
+        q = q.a
+    return sorted((t.fieldname, t.text, t.boost, getattr(t, "lemmas", ())) for t in flat_terms(q))
+
+
 @pytest.mark.parametrize("text", [
     "Gdzie mieszkał młody Wacław?", "Gdzie mieszkal mlody Waclaw?", "Kto był królem Polski?",
     "wojna", "rok", "Warszawa Kraków Gdańsk", "Jaki gatunek muzyczny reprezentuje Black River?",
