@@ -189,16 +189,21 @@ class QueryBuilder:
             # The word's own terms weigh its forms (FormTerm), as the parser's
             # do; the name term a capital after the first word adds is searched.
             lemmas = tuple(body.process_text(alternative, mode="query"))
-            with query_word_inside(inside):
-                searched = tuple(body.process_text(alternative, mode="query")) if inside else lemmas
+            # Only a capital says anything after the first word.
+            capital = inside and not alternative.islower()
+            searched = lemmas
+            if capital:
+                with query_word_inside():
+                    searched = tuple(body.process_text(alternative, mode="query"))
             for fieldname, boost in self.boosts.items():
                 if fieldname == FORMS:
                     terms = self._forms(alternative, lemmas, boost)
+                elif fieldname == "body":
+                    terms = [query.Term(fieldname, t, boost=boost) for t in searched]
                 else:
-                    with query_word_inside(inside):
-                        texts = (searched if fieldname == "body" else
-                                 tuple(self.schema[fieldname].process_text(alternative,
-                                                                           mode="query")))
+                    with query_word_inside(capital):
+                        texts = tuple(self.schema[fieldname].process_text(alternative,
+                                                                          mode="query"))
                     terms = [query.Term(fieldname, t, boost=boost) for t in texts]
                 if len(terms) == 1:
                     out.append(terms[0])
