@@ -190,7 +190,7 @@ class QueryBuilder:
             # do; the name term a capital after the first word adds is searched.
             lemmas = tuple(body.process_text(alternative, mode="query"))
             # Only a capital says anything after the first word.
-            capital = inside and not alternative.islower()
+            capital = inside and any(ch.isupper() for ch in alternative)
             searched = lemmas
             if capital:
                 with query_word_inside():
