@@ -269,6 +269,12 @@ class _TermScores:
         return norm
 
 
+def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best (docnum, score) of ``scores``; ties go to the lower
+    document number, as in Whoosh's collector."""
+    return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+
+
 def length_norm(searcher, fieldname: str, length: int) -> float:
     """BM25's length part for a field ``length`` long (the pruned ranking uses
     the same expression, so that its scores are the same floats)."""
@@ -486,9 +492,7 @@ class Searcher:
             # Proximity will need the positions of the words: read them now,
             # with the scores, rather than open the postings twice.
             scores = self._term_sums(flat, near=sum(t.fieldname == "body" for t in flat) > 1)
-            # Ties go to the lower document number, as in Whoosh's collector.
-            top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
-            return top, len(scores)
+            return _best(scores, limit), len(scores)
         collapse = {"collapse": "id", "collapse_limit": 1} if self._multipart else {}
         # Not Whoosh's block skipping: its UnionMatcher skips one side's blocks
         # by the other's current block bound, not its best, and lost the best
@@ -524,8 +528,7 @@ class Searcher:
             matched = None if pruned or count is False else len(scores.keys() | bonus.keys())
         for doc, value in bonus.items():
             scores[doc] = scores.get(doc, 0.0) + value
-        # Ties go to the lower document number, as in Whoosh's collector.
-        top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        top = _best(scores, limit)
         if matched is not None or count is False:
             return top, matched
         if count != True:  # noqa: E712  ("estimate")
