@@ -19,8 +19,12 @@ FIND_MAX_FORMS = 64  # see Highlighter.find
 
 # Where a sentence may end: after . ! ? … (and closing quotes) followed by space,
 # or at a line break.  A lower-case letter after the dot means an abbreviation
-# ("3 tys. osób"), not a sentence end.
+# ("3 tys. osób"), not a sentence end; after a single line break, one that a
+# line without a sentence's end before it wraps ("dostępny jest\nonline." in
+# a PDF or a hard-wrapped e-mail).  A capital there may start a paragraph
+# after a heading, so it still ends the sentence.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”»)\]]*[ \t]+|[ \t]*\n\s*")
+_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”»)\]]*[ \t]*$")
 
 # Abbreviations that hardly ever end a sentence, so a capital after them
 # ("dosł. „pytania”", "prof. Nowak") does not start a new one.  Not "r." or
@@ -111,6 +115,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
             word = _LAST_WORD.search(text, max(0, m.start() - 12), m.start() + 1)
             if word and word.group(1).lower() in _ABBREVIATIONS:
                 continue
+        if "\n" in m.group() and _wrapped(text, m, after):
+            continue
         if "\n" in m.group() or not after.islower():
             end = m.start() + len(m.group().rstrip())
             if text[start:end].strip():
@@ -119,6 +125,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
     if text[start:].strip():
         spans.append((start, len(text.rstrip())))
     return spans
+
+
+def _wrapped(text: str, m: re.Match, after: str) -> bool:
+    """Does the line break ``m`` only wrap a sentence: a single one, after a
+    line that ends no sentence, before a lower-case word?"""
+    if not after.islower() or m.group().count("\n") != 1:
+        return False
+    before = text[max(0, m.start() - 8):m.start()]
+    return bool(before.strip()) and not _ENDS_SENTENCE.search(before)
 
 
 def best_passages(text: str, highlighter: Highlighter, limit: int = 3,

@@ -188,6 +188,34 @@ def test_sentences_do_not_end_at_abbreviations():
         "W 1939 r.", "Wojna wybuchła.", "To np. Kraków.", "Nowa linia"]
 
 
+def test_a_wrapped_line_goes_on_with_its_sentence():
+    from searchkit.passages import sentences
+    # As PDF text comes out (the shared Audacity manual), and a hard-wrapped e-mail
+    text = ("Można go zainstalować na serwerze WWW. Pakiet ten dostępny jest\nonline.\n"
+            "2 Zanim zaczniesz\nKonfiguracja Audacity nie jest trudna, wystarczy,\n"
+            "że wybierzesz\nplik:\nnagranie.wav albo\n\nnowy akapit.”\nkolejny")
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "Można go zainstalować na serwerze WWW.",
+        "Pakiet ten dostępny jest\nonline.",
+        "2 Zanim zaczniesz",  # a heading: a capital after it
+        "Konfiguracja Audacity nie jest trudna, wystarczy,\nże wybierzesz\nplik:",
+        "nagranie.wav albo",  # a blank line
+        "nowy akapit.”", "kolejny"]
+
+
+def test_a_hit_s_passage_is_its_whole_wrapped_sentence(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Podręcznik\n\nTłumaczenia są częścią pakietu debian-edu-doc. Można go zainstalować\n"
+        "na serwerze WWW. Pakiet ten dostępny jest\nonline.\n", encoding="utf-8")
+    from searchkit.index import update
+    update(str(tmp_path / "ix"), [str(folder)], warn=lambda *a, **k: None)
+    with Searcher(str(tmp_path / "ix")) as s:
+        texts = [p.text for p in s.search("pakiet online").hits[0].passages]
+    assert texts[0] == "Pakiet ten dostępny jest\nonline."
+
+
 def test_the_seed_passages_are_whole_sentences(searcher):
     texts = [p.text for p in searcher.search("ODKB").hits[0].passages]
     assert texts[1].startswith("– Mamy wątpliwości [dosł. „pytania”")
