@@ -269,6 +269,25 @@ class _TermScores:
         return norm
 
 
+FREQUENCIES_KEPT = 100_000  # (fieldname, text) pairs, about 15 MB
+
+
+def _kept(doc_frequency):
+    """``doc_frequency`` answered from a dict after the first time (a
+    searcher's index does not change under it)."""
+    kept: dict = {}
+
+    def frequency(fieldname, text) -> int:
+        key = (fieldname, text)
+        found = kept.get(key)
+        if found is None:
+            if len(kept) >= FREQUENCIES_KEPT:
+                kept.clear()
+            found = kept[key] = doc_frequency(fieldname, text)
+        return found
+    return frequency
+
+
 def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
     """The ``limit`` best (docnum, score) of ``scores``; ties go to the lower
     document number, as in Whoosh's collector."""
@@ -347,8 +366,13 @@ class Searcher:
 
     def _new_searcher(self):
         """Whoosh's searcher (a shard's sees the whole index's statistics:
-        searchkit.shards)."""
-        return self._ix.searcher(weighting=WEIGHTING)
+        searchkit.shards), its document frequencies kept: a query asks for a
+        term's several times (the name rules, the ranking, the count's
+        estimate, the forms' IDF), and Whoosh sums them over the segments
+        each time, a lookup in each one's term table."""
+        searcher = self._ix.searcher(weighting=WEIGHTING)
+        searcher.doc_frequency = _kept(searcher.doc_frequency)
+        return searcher
 
     def close(self) -> None:
         self._searcher.close()
