@@ -17,7 +17,10 @@ click and dataclasses import ``inspect`` (with ``ast``, ``dis`` and
 ``tokenize``: about 10 ms of a one-shot search) for what a search never does
 up to Python 3.11: click to format help texts, dataclasses to write a
 docstring for a class that has none.  From 3.12 dataclasses reads every
-class's annotations with inspect, so there it is imported as usual.
+class's annotations with inspect, so there it is imported as usual.  click
+imports ``uuid`` (with ``platform``: about 5 ms) for its UUID parameter type,
+which searchkit has none of; it names ``uuid.UUID`` while it is imported only
+as a type annotation's argument.
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ def _standing_in(stand_ins: dict):
         if module not in sys.modules:
             placed[module] = sys.modules[module] = _stand_in(module, names)
     try:
-        yield
+        yield placed
     finally:
         for module, stand_in in placed.items():
             if sys.modules.get(module) is stand_in:
@@ -127,17 +130,33 @@ def import_whoosh() -> None:
 
 
 # Modules click and dataclasses keep whole: both use inspect inside functions,
-# click's cleandoc as soon as a command is defined (_OWN).
-_CLICK_STAND_INS = {"inspect": None}
+# click's cleandoc as soon as a command is defined (_OWN); click calls uuid
+# only to convert a UUID parameter.
+_CLICK_STAND_INS = {"inspect": None, "uuid": None}
 
 
 # From 3.12 dataclasses calls inspect.get_annotations for every class.
 CLICK_WITHOUT_INSPECT = sys.version_info < (3, 12)
 
 
+class _UUIDType:
+    """What click's ``ParamType[uuid.UUID]`` names while click is imported;
+    once it is, the stand-in's ``UUID`` is the real one."""
+
+
 def import_click() -> None:
-    if "click" in sys.modules or not CLICK_WITHOUT_INSPECT:
+    if "click" in sys.modules:
         return
-    with _standing_in(_CLICK_STAND_INS):
-        import click  # noqa: F401
-        import dataclasses  # noqa: F401
+    stand_ins = dict(_CLICK_STAND_INS)
+    if not CLICK_WITHOUT_INSPECT:
+        del stand_ins["inspect"]
+    with _standing_in(stand_ins) as placed:
+        uuid = placed.get("uuid")
+        if uuid is not None:
+            uuid.UUID = _UUIDType
+        try:
+            import click  # noqa: F401
+            import dataclasses  # noqa: F401
+        finally:
+            if uuid is not None:
+                del uuid.UUID  # from now on read from the real module

@@ -1,6 +1,6 @@
 """searchkit imports Whoosh and click without the modules it never uses when it
 searches (urllib.request, Whoosh's English morphology and phonetic codes,
-temporary files, calendars, queues, OpenSSL's hashlib; inspect); what they took
+temporary files, calendars, queues, OpenSSL's hashlib; inspect, uuid); what they took
 from them must still work when used."""
 
 import subprocess
@@ -107,3 +107,24 @@ def test_every_help_text_is_cleaned_as_inspect_would():
     assert len(texts) > 40
     for text in texts:
         assert _lean_imports._cleandoc(text) == inspect.cleandoc(text)
+
+
+def test_click_is_imported_without_uuid_and_its_uuid_type_still_works():
+    code = """
+import sys
+from searchkit import cli, search, output  # what a one-shot search imports
+assert "uuid" not in sys.modules and "platform" not in sys.modules
+import click
+value = click.UUID.convert(" 12345678-1234-5678-1234-567812345678 ", None, None)
+import uuid  # the real one
+assert isinstance(value, uuid.UUID) and value.int == 0x12345678123456781234567812345678
+assert click.UUID.convert(value, None, None) is value
+try:
+    click.UUID.convert("nie-uuid", None, None)
+except click.BadParameter:
+    pass
+else:
+    raise AssertionError("no error for a bad UUID")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
