@@ -141,7 +141,7 @@ CLICK_WITHOUT_INSPECT = sys.version_info < (3, 12)
 
 class _UUIDType:
     """What click's ``ParamType[uuid.UUID]`` names while click is imported;
-    once it is, the stand-in's ``UUID`` is the real one."""
+    anyone else, and click.types once it is imported, gets the real one."""
 
 
 def import_click() -> None:
@@ -153,10 +153,18 @@ def import_click() -> None:
     with _standing_in(stand_ins) as placed:
         uuid = placed.get("uuid")
         if uuid is not None:
-            uuid.UUID = _UUIDType
+            forward = uuid.__getattr__
+
+            def only_to_click(name):
+                # Only click.types' own module code: another thread importing
+                # uuid meanwhile must get the real UUID.
+                if name == "UUID" and sys._getframe(1).f_globals.get("__name__") == "click.types":
+                    return _UUIDType
+                return forward(name)
+            uuid.__getattr__ = only_to_click
         try:
             import click  # noqa: F401
             import dataclasses  # noqa: F401
         finally:
             if uuid is not None:
-                del uuid.UUID  # from now on read from the real module
+                uuid.__getattr__ = forward

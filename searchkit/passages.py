@@ -19,12 +19,15 @@ FIND_MAX_FORMS = 64  # see Highlighter.find
 
 # Where a sentence may end: after . ! ? … (and closing quotes) followed by space,
 # or at a line break.  A lower-case letter after the dot means an abbreviation
-# ("3 tys. osób"), not a sentence end; after a single line break, one that a
-# line without a sentence's end before it wraps ("dostępny jest\nonline." in
-# a PDF or a hard-wrapped e-mail).  A capital there may start a paragraph
-# after a heading, so it still ends the sentence.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”»)\]]*[ \t]+|[ \t]*\n\s*")
-_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”»)\]]*[ \t]*$")
+# ("3 tys. osób"), not a sentence end.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”»)\]]*[ \t]+|[ \t\r]*\n\s*")
+
+# Formats whose lines wrap sentences (Document.type): a PDF's text comes out
+# line by line as printed, plain text and e-mails are often wrapped at ~72
+# characters.  There a single line break before a lower-case letter is read
+# as a space ("dostępny jest\nonline."); in the other formats a line break
+# separates blocks (a heading, a list item, a paragraph).
+WRAPPED_TYPES = frozenset({"pdf", "text", "email"})
 
 # Abbreviations that hardly ever end a sentence, so a capital after them
 # ("dosł. „pytania”", "prof. Nowak") does not start a new one.  Not "r." or
@@ -107,16 +110,18 @@ class Passage:
 
 
 @functools.lru_cache(maxsize=8192)  # a batch meets the same documents again and again
-def sentences(text: str) -> list[tuple[int, int]]:
+def sentences(text: str, wrapped: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``; ``wrapped``: its lines wrap
+    sentences (``WRAPPED_TYPES``)."""
     spans, start = [], 0
     for m in _BOUNDARY.finditer(text):
         after = text[m.end():m.end() + 1]
+        if wrapped and after.islower() and m.group().count("\n") == 1:
+            continue
         if "\n" not in m.group() and m.group().startswith(".") and not after.islower():
             word = _LAST_WORD.search(text, max(0, m.start() - 12), m.start() + 1)
             if word and word.group(1).lower() in _ABBREVIATIONS:
                 continue
-        if "\n" in m.group() and _wrapped(text, m, after):
-            continue
         if "\n" in m.group() or not after.islower():
             end = m.start() + len(m.group().rstrip())
             if text[start:end].strip():
@@ -127,23 +132,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _wrapped(text: str, m: re.Match, after: str) -> bool:
-    """Does the line break ``m`` only wrap a sentence: a single one, after a
-    line that ends no sentence, before a lower-case word?"""
-    if not after.islower() or m.group().count("\n") != 1:
-        return False
-    before = text[max(0, m.start() - 8):m.start()]
-    return bool(before.strip()) and not _ENDS_SENTENCE.search(before)
-
-
 def best_passages(text: str, highlighter: Highlighter, limit: int = 3,
-                  max_chars: int = MAX_CHARS) -> list[Passage]:
+                  max_chars: int = MAX_CHARS, wrapped: bool = False) -> list[Passage]:
     """Up to ``limit`` passages, best first.  Without any match in the text (the
-    title matched), the opening sentence stands in, without highlights."""
+    title matched), the opening sentence stands in, without highlights.
+    ``wrapped``: as for ``sentences``."""
     if limit <= 0 or not text.strip():
         return []
     matches = highlighter.find(text)
-    spans = sentences(text)
+    spans = sentences(text, wrapped)
     if not matches:
         start, end = spans[0]
         return [_window(text, start, end, [], max_chars)]
@@ -172,12 +169,13 @@ def _window(text: str, start: int, end: int, matches: list[tuple[int, int]],
         first = matches[0][0] if matches else start
         new_start = max(start, first - max_chars // 4)
         if new_start > start:
-            space = text.rfind(" ", start, new_start)
+            # a wrapped sentence's words are also split by line breaks
+            space = max(text.rfind(" ", start, new_start), text.rfind("\n", start, new_start))
             new_start = space + 1 if space >= start else new_start
             cut_before = new_start > start
         new_end = min(end, new_start + max_chars)
         if new_end < end:
-            space = text.rfind(" ", new_start, new_end)
+            space = max(text.rfind(" ", new_start, new_end), text.rfind("\n", new_start, new_end))
             new_end = space if space > new_start else new_end
             cut_after = True
         start, end = new_start, new_end

@@ -38,7 +38,7 @@ from searchkit.errors import SearchkitError
 from searchkit.index import FIELD_BOOSTS, STEMMER_FILE, damaged, open_whoosh
 from searchkit.lemmatizer import Lemmatizer
 from searchkit.lexicon import Lexicon
-from searchkit.passages import Highlighter, Passage, best_passages
+from searchkit.passages import WRAPPED_TYPES, Highlighter, Passage, best_passages
 from searchkit.query import (FoldExpander, FormTerm, QueryBuilder, flat_terms, is_empty,
                              positive_leaves, ranked_terms, split_forms, terms_and_phrases)
 from searchkit.topk import Estimate, Ranker, estimate
@@ -422,7 +422,8 @@ class Searcher:
                   stored.get("date"), round(score, 4), type=stored.get("type", "text"),
                   author=stored.get("author"))
         if highlighter is not None:
-            hit.passages = best_passages(stored.get("text", ""), highlighter, passages)
+            hit.passages = best_passages(stored.get("text", ""), highlighter, passages,
+                                         wrapped=hit.type in WRAPPED_TYPES)
             first_page, page_starts = stored.get("page"), stored.get("pages")
             for p in hit.passages:
                 if first_page is not None:

@@ -190,17 +190,37 @@ def test_sentences_do_not_end_at_abbreviations():
 
 def test_a_wrapped_line_goes_on_with_its_sentence():
     from searchkit.passages import sentences
-    # As PDF text comes out (the shared Audacity manual), and a hard-wrapped e-mail
+    # As PDF text comes out (the shared Audacity manual), and a hard-wrapped e-mail:
+    # a single line break before a lower-case letter reads as a space
     text = ("Można go zainstalować na serwerze WWW. Pakiet ten dostępny jest\nonline.\n"
             "2 Zanim zaczniesz\nKonfiguracja Audacity nie jest trudna, wystarczy,\n"
-            "że wybierzesz\nplik:\nnagranie.wav albo\n\nnowy akapit.”\nkolejny")
-    assert [text[a:b] for a, b in sentences(text)] == [
+            "że wybierzesz w roku\n1939 3 tys.\nosób:\nplik\n\nnowy akapit.\nAle")
+    wrapped = [
         "Można go zainstalować na serwerze WWW.",
         "Pakiet ten dostępny jest\nonline.",
         "2 Zanim zaczniesz",  # a heading: a capital after it
-        "Konfiguracja Audacity nie jest trudna, wystarczy,\nże wybierzesz\nplik:",
-        "nagranie.wav albo",  # a blank line
-        "nowy akapit.”", "kolejny"]
+        "Konfiguracja Audacity nie jest trudna, wystarczy,\nże wybierzesz w roku",  # a digit
+        "1939 3 tys.\nosób:\nplik",  # as "3 tys. osób" on one line
+        "nowy akapit.",  # a blank line
+        "Ale"]
+    assert [text[a:b] for a, b in sentences(text, wrapped=True)] == wrapped
+    windows = text.replace("\n", "\r\n")  # a .txt written on Windows
+    assert [windows[a:b] for a, b in sentences(windows, wrapped=True)] == [
+        w.replace("\n", "\r\n") for w in wrapped]
+    # Formats whose line breaks separate blocks (HTML, DOCX...): every one ends a sentence
+    assert [text[a:b] for a, b in sentences(text)][:3] == [
+        "Można go zainstalować na serwerze WWW.", "Pakiet ten dostępny jest", "online."]
+
+
+def test_a_long_wrapped_passage_is_cut_between_words():
+    from searchkit.passages import Highlighter, best_passages
+    text = "lista:\n" + "\n".join(f"składnik{n}" for n in range(60)) + "\ncukier\n" + \
+        "\n".join(f"dodatek{n}" for n in range(60))
+    passage, = best_passages(text, Highlighter({"cukier": ("cukier", 1.0)}), 1, wrapped=True)
+    assert passage.text.split()[0] in text.split() and passage.text.split()[-1] in text.split()
+    assert passage.cut_before and passage.cut_after
+    assert [passage.text[a:b] for a, b in passage.matches] == ["cukier"]
+    assert text[passage.offset:passage.offset + len(passage.text)] == passage.text
 
 
 def test_a_hit_s_passage_is_its_whole_wrapped_sentence(tmp_path):
@@ -209,11 +229,18 @@ def test_a_hit_s_passage_is_its_whole_wrapped_sentence(tmp_path):
     (folder / "a.txt").write_text(
         "Podręcznik\n\nTłumaczenia są częścią pakietu debian-edu-doc. Można go zainstalować\n"
         "na serwerze WWW. Pakiet ten dostępny jest\nonline.\n", encoding="utf-8")
+    # In HTML a line break separates blocks: a heading is not its paragraph's first words
+    (folder / "b.html").write_text(
+        "<html><body><h3>Narzędzie Przesunięcie czasowe</h3>"
+        "<p>za pomocą tego można pracować na segmentach audio.</p></body></html>",
+        encoding="utf-8")
     from searchkit.index import update
     update(str(tmp_path / "ix"), [str(folder)], warn=lambda *a, **k: None)
     with Searcher(str(tmp_path / "ix")) as s:
         texts = [p.text for p in s.search("pakiet online").hits[0].passages]
+        html = [p.text for p in s.search("pracować segmentach").hits[0].passages]
     assert texts[0] == "Pakiet ten dostępny jest\nonline."
+    assert html == ["za pomocą tego można pracować na segmentach audio."]
 
 
 def test_the_seed_passages_are_whole_sentences(searcher):
