@@ -70,6 +70,7 @@ tokenised collection is cached in benchmarks/work/)::
     .venv/bin/python benchmarks/names_docs.py
     .venv/bin/python benchmarks/names_docs.py --capitals unnamed   # + a variant, held-out names
     .venv/bin/python benchmarks/names_docs.py --dictionary   # SGJP's names, the dictionary's
+    .venv/bin/python benchmarks/names_docs.py --worst 20   # where documents with another name come from
     .venv/bin/python benchmarks/names_docs.py --train capitals=one capitals=both  # variants, training names only
 """
 
@@ -224,6 +225,62 @@ def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -
             "wrong_hits": sum(wrong) / len(wrong),
             "wrong_hits_lenient": sum(lenient) / len(lenient),
             "wrong_hits_named": sum(named) / len(named)}
+
+
+def worst_names(names: dict[str, set[str]], postings, terms_of, known, query, n: int) -> None:
+    """Print the ``n`` names whose queries find most documents with another
+    name (``measure``'s last column, in points of its average), each form's
+    query terms, hits, such documents, and the name words that brought the
+    most of them in."""
+    keys_of: dict[str, list[int]] = defaultdict(list)
+    for key in postings:
+        keys_of[key[0]].append(key[1])
+    docs_of_term = _frequencies(postings, terms_of)
+    by_key: dict[str, dict[str, set[int]]] = defaultdict(dict)  # term -> name word -> docs
+    for (form, cls), docs in postings.items():
+        if cls in (CAPITAL, CAPS) or (cls == START and not known(form)):
+            for term in terms_of(form, cls):
+                by_key[term].setdefault(form, set()).update(docs)
+    rows = []
+    for name, forms in names.items():
+        docs, maybe = {}, set()
+        for form in forms:
+            found = set()
+            for cls in keys_of.get(form, ()):
+                if cls in (CAPITAL, CAPS) or (cls == START and not known(form)):
+                    found.update(postings[form, cls])
+                elif cls == START:
+                    maybe.update(postings[form, cls])
+            if found:
+                docs[form] = found
+        if len(docs) < 2:
+            continue
+        holding = set().union(*docs.values())
+        unsure = maybe - holding
+        shares, detail = [], []
+        for form in docs:
+            terms = query(form, lambda term: len(docs_of_term.get(term, ())), keys_of[form])
+            hits = set().union(*(docs_of_term.get(t, ()) for t in terms)) - unsure
+            wrong = hits - holding
+            sources: dict[str, int] = defaultdict(int)
+            named = set()
+            for t in terms:
+                for word, found in by_key.get(t, {}).items():
+                    if found & wrong:
+                        sources[word] += len(found & wrong)
+                        named |= found & wrong
+            shares.append(len(named) / len(hits) if hits else 0.0)
+            top = sorted(sources.items(), key=lambda item: -item[1])[:4]
+            detail.append(f"{form} -> {sorted(terms)}: {len(hits)} hits, {len(named)} with "
+                          f"another name ({', '.join(f'{w} {c}' for w, c in top)})")
+        rows.append((sum(shares) / len(shares), name, detail))
+    total = len(rows)
+    print(f"\nThe {n} names finding most documents with another name (points of the "
+          f"average over {total} names):\n")
+    for share, name, detail in sorted(rows, key=lambda row: -row[0])[:n]:
+        print(f"{100 * share / total:.3f} {name}")
+        for line in detail:
+            print(f"    {line}")
 
 
 def measure_absent(names: dict[str, set[str]], postings, terms_of, known, query=None) -> dict:
@@ -612,6 +669,9 @@ def main(argv=None) -> int:
     parser.add_argument("--dictionary", action="store_true",
                         help="instead: every SGJP name as the shipped dictionary knows it "
                              "(Kraków, Gdańsk), typed with a capital and in lower case")
+    parser.add_argument("--worst", type=int, metavar="N",
+                        help="instead: the N held-out names finding most documents with another "
+                             "name (query typed with a capital), with what finds them")
     parser.add_argument("--train", nargs="*", metavar="capitals=RULE",
                         help="compare variants on the training names only (names_eval's "
                              "training part, split again as names_variants.py does)")
@@ -660,6 +720,10 @@ def main(argv=None) -> int:
 
     judged, before, now, guess, kinds = sgjp_setup(args.data)
     known = before.known
+    if args.worst:
+        name_terms = NameTerms(now)
+        worst_names(judged, postings, name_terms, known, name_terms.query, args.worst)
+        return 0
     default = stemtable.load_or_build(WORK_DIR / "stempel-default.bin", "default")
     analyzers = {
         "searchkit (dictionary, else name rules)": one(now.compute),
