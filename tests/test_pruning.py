@@ -164,6 +164,23 @@ def test_bigger_index_ranks_as_exhaustive_scoring(bigger_index, monkeypatch):
         assert read < total
 
 
+def test_a_small_cache_ranks_as_exhaustive_scoring(bigger_index, monkeypatch):
+    # Terms evicted between queries, blocks kept as tuples by the first query
+    # and as arrays after it (Ranker._compact): the same answers throughout.
+    import searchkit.search
+    monkeypatch.setattr(topk, "MIN_WINDOW", 1024)
+    monkeypatch.setattr(searchkit.search, "RANKER_CACHE_POSTINGS", 20_000)
+    with Searcher(bigger_index) as s:
+        assert assert_same(s, questions(150) + keyword_queries(50), ks=(PROXIMITY_DEPTH,)) > 150
+        ranker = s._pruned()
+        kept = [(t, i, ids) for t in ranker._terms.values() for i, (ids, _) in t.raw.items()]
+        # tuples only where decoded since the last query's end
+        fresh = {(id(t), i) for t, i in ranker._fresh}
+        assert all((id(t), i) in fresh for t, i, ids in kept if isinstance(ids, tuple))
+        assert sum(not isinstance(ids, tuple) for _, _, ids in kept) > 100
+        assert ranker._size <= 20_000 or len(ranker._terms) == 1  # evicted
+
+
 def test_json_total_is_marked_as_an_estimate_and_count_stays_exact(bigger_index, cli,
                                                                    monkeypatch):
     monkeypatch.setattr(topk, "MIN_WINDOW", 1024)
