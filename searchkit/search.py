@@ -123,9 +123,9 @@ PROXIMITY_WEIGHT = 0.5
 # 24-48 MB).
 CACHE_POSTINGS = 2_000_000
 # Postings kept by the pruned ranking (topk.Ranker: a decoded block counts its
-# postings, their scores again; ~10 bytes a unit).  A batch repeats words:
-# over 600 PoQuAD questions at 845k, one process, 2M decoded 8.7M postings,
-# 8M 5.4M, for 16.8 against 13.6 s and a peak RSS of 136 against 219 MB.
+# postings, their scores again; ~10 bytes a unit once compact).  A batch
+# repeats words: over 600 PoQuAD questions at 845k in one process, 2M kept as
+# tuples decoded 8.7M postings (peak RSS 232 MB), 8M as arrays 5.4M (218 MB).
 RANKER_CACHE_POSTINGS = 8_000_000
 
 
@@ -274,7 +274,7 @@ class _TermScores:
         return norm
 
 
-FREQUENCIES_KEPT = 100_000  # (fieldname, text) pairs, about 15 MB
+FREQUENCIES_KEPT = 100_000  # (fieldname, text) pairs, about 11 MB
 
 
 def _kept(doc_frequency):
