@@ -147,7 +147,7 @@ def cli():
     \b
     searchkit index                     # index seeds/ into index/
     searchkit search "ODKB"             # ranked hits, best passages
-    searchkit search "siły pokojowe" --json | jq -r .path
+    searchkit search "siły pokojowe" --json | jq -r 'select(.type == "hit") | .path'
     searchkit show 000_39aee3dc07359252.txt
     """
 
@@ -298,7 +298,7 @@ def search(query, index_dir, limit, passages, as_json, ids_only, null, count, co
 
     \b
     searchkit search ODKB
-    searchkit search "siły pokojowe" --json | jq -r .path
+    searchkit search "siły pokojowe" --json | jq -r 'select(.type == "hit") | .path'
     searchkit search -l zamieszki | xargs -n1 searchkit show
     """
     from searchkit import output

@@ -122,11 +122,11 @@ PROXIMITY_WEIGHT = 0.5
 # Postings kept in the term-score cache (12 bytes each, 24 with their positions:
 # 24-48 MB).
 CACHE_POSTINGS = 2_000_000
-# Postings kept by the pruned ranking (topk.Ranker: a decoded block counts its
-# postings, their scores again; ~10 bytes a unit once compact).  A batch
-# repeats words: over 600 PoQuAD questions at 845k in one process, 2M kept as
-# tuples decoded 8.7M postings (peak RSS 232 MB), 8M as arrays 5.4M (218 MB).
-RANKER_CACHE_POSTINGS = 8_000_000
+# What the pruned ranking keeps (topk.Ranker), in bytes, roughly (topk's
+# *_BYTES).  A batch repeats words: over 600 PoQuAD questions at 845k in one
+# process, 2M postings kept as tuples decoded 8.7M postings (peak RSS 232
+# MB), 8M units as arrays 5.4M (218 MB), about the 120 MB here.
+RANKER_CACHE_BYTES = 120_000_000
 
 
 @dataclass
@@ -274,7 +274,7 @@ class _TermScores:
         return norm
 
 
-FREQUENCIES_KEPT = 100_000  # (fieldname, text) pairs, about 11 MB
+FREQUENCIES_KEPT = 100_000  # (fieldname, text) pairs, 11-18 MB
 
 
 def _kept(doc_frequency):
@@ -596,7 +596,7 @@ class Searcher:
         if self._ranker is None:
             self._ranker = Ranker(self._searcher, WEIGHTING,
                                        functools.partial(length_norm, self._searcher),
-                                       RANKER_CACHE_POSTINGS)
+                                       RANKER_CACHE_BYTES)
         return self._ranker
 
     def _rescored(self, top, terms, forms=()):

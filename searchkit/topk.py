@@ -180,6 +180,18 @@ def _ids_and_weights(data: bytes, compressed: int, count: int) -> tuple:
     return pickle.loads(plain)[:2]
 
 
+# What the ranker's cache holds, in bytes, roughly (tracemalloc at 845k
+# documents): its capacity is in bytes, since a rare word's blocks of one or
+# two postings cost their headers' and objects' bytes, not their postings'.
+TERM_BYTES = 700  # a TermBlocks, even without postings
+HEADER_BYTES = 300  # a block's end, bound and place
+BLOCK_BYTES = 200  # a decoded block's own objects
+TUPLE_POSTING_BYTES = 70  # a decoded posting as Python int and float in tuples
+ARRAY_POSTING_BYTES = 12  # in arrays
+SCORES_BYTES = 100  # a block's score array
+SCORE_BYTES = 8
+
+
 class TermBlocks:
     """A term's posting blocks over the whole index: where each ends (global
     document numbers, ascending), a bound on its scores, and where to read
@@ -201,12 +213,12 @@ class TermBlocks:
         self.raw: dict[int, tuple] = {}
         self.scores: dict[int, array] = {}  # block -> every posting's score
         self.idf = self.floor = 0.0
-        self.size = 0  # in postings: headers count one, decoded blocks and scores their length
+        self.size = TERM_BYTES  # roughly, in bytes: see the *_BYTES constants
 
 
 class Ranker:
     """Top-k of OR-ed terms for one searcher, with the per-term data cached
-    (a batch repeats words a lot) up to ``capacity`` postings' worth."""
+    (a batch repeats words a lot) up to ``capacity`` bytes, roughly."""
 
     def __init__(self, searcher, weighting, norm, capacity: int):
         self._searcher = searcher
@@ -219,7 +231,7 @@ class Ranker:
         self._capacity = capacity
         self.postings_read = 0  # postings decoded (for benchmarks)
         self._fresh: list[tuple[TermBlocks, int]] = []  # blocks decoded as tuples
-        self._trims = 0
+        self._tops = 0  # calls of top(): one a query, but for ties at the cut
 
     def leaves(self) -> list[Leaf]:
         if self._leaves is None:
@@ -243,6 +255,7 @@ class Ranker:
             self._terms.move_to_end(key)
             return found
         t = TermBlocks(key)
+        self._size += t.size
         searcher = self._searcher
         if searcher.doc_frequency(fieldname, text):
             t.idf = searcher.idf(fieldname, text)
@@ -250,8 +263,8 @@ class Ranker:
             for leaf in self.leaves():
                 self._read_headers(t, leaf)
             t.before = [0, *accumulate(place[5] for place in t.places)]
-        t.size = len(t.ends)
-        self._size += t.size
+        t.size += HEADER_BYTES * len(t.ends)
+        self._size += HEADER_BYTES * len(t.ends)
         self._terms[key] = t
         return t
 
@@ -276,6 +289,8 @@ class Ranker:
                 t.places.append((leaf, None, 0, 0, 0, len(ids)))
                 t.raw[n] = (tuple(ids), tuple(weights))
                 self._fresh.append((t, n))
+                t.size += BLOCK_BYTES + TUPLE_POSTING_BYTES * len(ids)
+                self._size += BLOCK_BYTES + TUPLE_POSTING_BYTES * len(ids)
                 t.bounds.append(max(self._block_scores(t, n)))
             return
         # Whoosh 2.7.4 (pinned) W3LeafMatcher: _goto reads one block's header.
@@ -305,13 +320,15 @@ class Ranker:
             weights = (1.0,) * count
         elif isinstance(weights, float):
             weights = (weights,) * count
-        if self._trims:  # past a first query: kept compact from the start (_compact)
+        if self._tops > 1:  # past a first query: kept compact from the start (_compact)
             found = t.raw[i] = (array("i", accumulate(deltas)), array("d", weights))
+            size = BLOCK_BYTES + ARRAY_POSTING_BYTES * count
         else:
             found = t.raw[i] = (tuple(accumulate(deltas)), weights)
             self._fresh.append((t, i))
-        t.size += count
-        self._size += count
+            size = BLOCK_BYTES + TUPLE_POSTING_BYTES * count
+        t.size += size
+        self._size += size
         self.postings_read += count
         return found
 
@@ -328,8 +345,8 @@ class Ranker:
         # search._TermScores's expression, operation for operation
         found = t.scores[i] = array("d", [idf * w * k1p / (w + table[lengths[d]]) + floor
                                           for d, w in zip(ids, weights)])
-        t.size += len(found)
-        self._size += len(found)
+        t.size += SCORES_BYTES + SCORE_BYTES * len(found)
+        self._size += SCORES_BYTES + SCORE_BYTES * len(found)
         return found
 
     def _add_window(self, t: TermBlocks, low: int, high: int, boost: float,
@@ -359,25 +376,30 @@ class Ranker:
             i += 1
 
     def _trim(self) -> None:
-        while self._size > self._capacity and len(self._terms) > 1:
-            _, old = self._terms.popitem(last=False)
+        terms = self._terms
+        evicted = False
+        while self._size > self._capacity and len(terms) > 1:
+            _, old = terms.popitem(last=False)
             self._size -= old.size
-        self._trims += 1
-        if self._fresh and self._trims > 1:
-            self._compact()
+            evicted = True
+        if evicted:  # not kept alive by _fresh
+            self._fresh = [(t, i) for t, i in self._fresh if terms.get(t.key) is t]
 
     def _compact(self) -> None:
-        """The blocks the first query decoded, kept as arrays, as later ones
-        are decoded: a tuple of Python ints and floats takes ~70 bytes a
-        posting, arrays 12, so the cache holds six times the postings (1,000
-        questions at 845k on every core: 12% less CPU).  Not in the first
-        query: building an array costs twice a tuple, and a one-shot search
-        reads each block once."""
+        """The blocks the first query decoded, kept as arrays, as later
+        queries' are decoded: a tuple of Python ints and floats takes ~70
+        bytes a posting, arrays 12, so the same memory caches six times the
+        postings (1,000 questions at 845k on every core: 12% less CPU).  Not
+        in the first query: building an array costs twice a tuple, and a
+        one-shot search reads each block once."""
         terms = self._terms
         for t, i in self._fresh:
             found = t.raw.get(i)
             if found is not None and isinstance(found[0], tuple) and terms.get(t.key) is t:
                 t.raw[i] = (array("i", found[0]), array("d", found[1]))
+                saved = (TUPLE_POSTING_BYTES - ARRAY_POSTING_BYTES) * len(found[0])
+                t.size -= saved
+                self._size -= saved
         self._fresh.clear()
 
     # ---------------------------------------------------------------- ranking
@@ -386,6 +408,9 @@ class Ranker:
         """([(docnum, score)] best first, ties to the lower number; documents
         seen; whether every matching document was seen) for the OR of
         ``terms`` (Whoosh Term queries, with boosts)."""
+        self._tops += 1
+        if self._tops > 1 and self._fresh:
+            self._compact()
         blocks = [self.term(term.fieldname, term.text) for term in terms]
         boosts = [term.boost for term in terms]
         # a term a document lacks adds 0: no bound is below that
@@ -623,6 +648,7 @@ class Ranker:
                     return self._positions_by_skipping(fieldname, text, docs)
                 values[i] = found
             where[doc] = decode(values[i][j])
+        self._trim()
         return where
 
     def _positions_by_skipping(self, fieldname: str, text: str, docs) -> dict:

@@ -165,20 +165,48 @@ def test_bigger_index_ranks_as_exhaustive_scoring(bigger_index, monkeypatch):
 
 
 def test_a_small_cache_ranks_as_exhaustive_scoring(bigger_index, monkeypatch):
-    # Terms evicted between queries, blocks kept as tuples by the first query
-    # and as arrays after it (Ranker._compact): the same answers throughout.
+    # Terms evicted between queries (the capacity is in bytes, topk.*_BYTES)
     import searchkit.search
     monkeypatch.setattr(topk, "MIN_WINDOW", 1024)
-    monkeypatch.setattr(searchkit.search, "RANKER_CACHE_POSTINGS", 20_000)
+    monkeypatch.setattr(searchkit.search, "RANKER_CACHE_BYTES", 300_000)
     with Searcher(bigger_index) as s:
         assert assert_same(s, questions(150) + keyword_queries(50), ks=(PROXIMITY_DEPTH,)) > 150
         ranker = s._pruned()
-        kept = [(t, i, ids) for t in ranker._terms.values() for i, (ids, _) in t.raw.items()]
-        # tuples only where decoded since the last query's end
-        fresh = {(id(t), i) for t, i in ranker._fresh}
-        assert all((id(t), i) in fresh for t, i, ids in kept if isinstance(ids, tuple))
-        assert sum(not isinstance(ids, tuple) for _, _, ids in kept) > 100
-        assert ranker._size <= 20_000 or len(ranker._terms) == 1  # evicted
+        assert ranker._size <= 300_000 or len(ranker._terms) == 1
+        assert all(ranker._terms.get(t.key) is t for t, _ in ranker._fresh)
+
+
+def test_the_cache_keeps_a_first_query_s_blocks_as_tuples_then_as_arrays(bigger_index,
+                                                                         monkeypatch):
+    monkeypatch.setattr(topk, "MIN_WINDOW", 1024)
+
+    def kept(ranker):
+        return {(t.key, i): ids for t in ranker._terms.values() for i, (ids, _) in t.raw.items()}
+
+    with Searcher(bigger_index) as s:
+        s.pruning = True
+        ranker = s._pruned()
+        first = flat_terms(split_forms(s.parse("król polski wojna szwedzka"))[0])
+        ranker.top(first, PROXIMITY_DEPTH)
+        ranker.count(first)  # one query's count: no arrays yet (a one-shot search)
+        blocks = kept(ranker)
+        assert len(blocks) > 10 and all(isinstance(ids, tuple) for ids in blocks.values())
+        # A block decoded but never scored: its weights are read after compaction
+        unscored = [(t, i) for t in ranker._terms.values() for i in t.raw if i not in t.scores]
+        assert unscored
+        second = flat_terms(split_forms(s.parse("wojna pokój Kraków"))[0])
+        ranker.top(second, PROXIMITY_DEPTH)
+        after = kept(ranker)
+        assert not any(isinstance(ids, tuple) for ids in after.values())
+        assert all(list(after[key]) == list(ids) for key, ids in blocks.items() if key in after)
+        for t, i in unscored[:20]:
+            leaf = t.places[i][0]
+            docs = [leaf.offset + d for d in t.raw[i][0]][:5]
+            term = next(q for q in first if (q.fieldname, q.text) == t.key)
+            fresh = s._new_searcher()
+            expected = topk.Ranker(fresh, ranker._weighting, ranker._norm, 10**9).scores(
+                [term], docs)
+            assert ranker.scores([term], docs) == expected
 
 
 def test_json_total_is_marked_as_an_estimate_and_count_stays_exact(bigger_index, cli,

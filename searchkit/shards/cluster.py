@@ -142,6 +142,7 @@ def _on_shard(path: str, generation: int, version: tuple, method: str, args: tup
     with warm.lock:  # a Whoosh searcher and its caches serve one thread at a time
         if warm.version != version:
             warm.searcher._scores = _TermScores(warm.searcher._searcher)
+            warm.searcher._ranker = None  # its IDFs, bounds and scores too
             warm.version = version
         return getattr(warm.searcher, method)(*args)
 
