@@ -153,6 +153,22 @@ def collection(data: Path) -> tuple[dict[tuple[str, int], array], int]:
     return postings, n
 
 
+def _holding(forms, postings, keys_of, known) -> tuple[dict[str, set[int]], set[int]]:
+    """({form: the documents writing it as a name}, the documents where a
+    form that is also a word only starts sentences), as ``measure`` says."""
+    docs, maybe = {}, set()
+    for form in forms:
+        found = set()
+        for cls in keys_of.get(form, ()):
+            if cls in (CAPITAL, CAPS) or (cls == START and not known(form)):
+                found.update(postings[form, cls])
+            elif cls == START:
+                maybe.update(postings[form, cls])
+        if found:
+            docs[form] = found
+    return docs, maybe
+
+
 def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -> dict:
     """The figures for ``names`` (name -> its forms) when a (form, class)
     gets the terms ``terms_of(form, class)``, and a query for a form the
@@ -173,16 +189,7 @@ def measure(names: dict[str, set[str]], postings, terms_of, known, query=None) -
     in_lower_case: dict[str, set[int]] = {}
     for name, forms in names.items():
         in_lower_case[name] = set().union(*(postings.get((form, LOWER), ()) for form in forms))
-        docs, maybe = {}, set()
-        for form in forms:
-            found = set()
-            for cls in keys_of.get(form, ()):
-                if cls in (CAPITAL, CAPS) or (cls == START and not known(form)):
-                    found.update(postings[form, cls])
-                elif cls == START:
-                    maybe.update(postings[form, cls])
-            if found:
-                docs[form] = found
+        docs, maybe = _holding(forms, postings, keys_of, known)
         if len(docs) > 1:
             held[name] = docs
             unsure[name] = maybe - set().union(*docs.values())
@@ -243,16 +250,7 @@ def worst_names(names: dict[str, set[str]], postings, terms_of, known, query, n:
                 by_key[term].setdefault(form, set()).update(docs)
     rows = []
     for name, forms in names.items():
-        docs, maybe = {}, set()
-        for form in forms:
-            found = set()
-            for cls in keys_of.get(form, ()):
-                if cls in (CAPITAL, CAPS) or (cls == START and not known(form)):
-                    found.update(postings[form, cls])
-                elif cls == START:
-                    maybe.update(postings[form, cls])
-            if found:
-                docs[form] = found
+        docs, maybe = _holding(forms, postings, keys_of, known)
         if len(docs) < 2:
             continue
         holding = set().union(*docs.values())
