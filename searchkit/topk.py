@@ -263,8 +263,7 @@ class Ranker:
             for leaf in self.leaves():
                 self._read_headers(t, leaf)
             t.before = [0, *accumulate(place[5] for place in t.places)]
-        t.size += HEADER_BYTES * len(t.ends)
-        self._size += HEADER_BYTES * len(t.ends)
+        self._grow(t, HEADER_BYTES * len(t.ends))
         self._terms[key] = t
         return t
 
@@ -289,8 +288,7 @@ class Ranker:
                 t.places.append((leaf, None, 0, 0, 0, len(ids)))
                 t.raw[n] = (tuple(ids), tuple(weights))
                 self._fresh.append((t, n))
-                t.size += BLOCK_BYTES + TUPLE_POSTING_BYTES * len(ids)
-                self._size += BLOCK_BYTES + TUPLE_POSTING_BYTES * len(ids)
+                self._grow(t, BLOCK_BYTES + TUPLE_POSTING_BYTES * len(ids))
                 t.bounds.append(max(self._block_scores(t, n)))
             return
         # Whoosh 2.7.4 (pinned) W3LeafMatcher: _goto reads one block's header.
@@ -327,8 +325,7 @@ class Ranker:
             found = t.raw[i] = (tuple(accumulate(deltas)), weights)
             self._fresh.append((t, i))
             size = BLOCK_BYTES + TUPLE_POSTING_BYTES * count
-        t.size += size
-        self._size += size
+        self._grow(t, size)
         self.postings_read += count
         return found
 
@@ -345,8 +342,7 @@ class Ranker:
         # search._TermScores's expression, operation for operation
         found = t.scores[i] = array("d", [idf * w * k1p / (w + table[lengths[d]]) + floor
                                           for d, w in zip(ids, weights)])
-        t.size += SCORES_BYTES + SCORE_BYTES * len(found)
-        self._size += SCORES_BYTES + SCORE_BYTES * len(found)
+        self._grow(t, SCORES_BYTES + SCORE_BYTES * len(found))
         return found
 
     def _add_window(self, t: TermBlocks, low: int, high: int, boost: float,
@@ -375,6 +371,11 @@ class Ranker:
                 break
             i += 1
 
+    def _grow(self, t: TermBlocks, size: int) -> None:
+        """Count ``size`` more bytes (or fewer) for ``t`` and the cache."""
+        t.size += size
+        self._size += size
+
     def _trim(self) -> None:
         terms = self._terms
         evicted = False
@@ -398,9 +399,7 @@ class Ranker:
             found = t.raw.get(i)
             if found is not None and isinstance(found[0], tuple) and terms.get(t.key) is t:
                 t.raw[i] = (array("i", found[0]), array("d", found[1]))
-                saved = (TUPLE_POSTING_BYTES - ARRAY_POSTING_BYTES) * len(found[0])
-                t.size -= saved
-                self._size -= saved
+                self._grow(t, (ARRAY_POSTING_BYTES - TUPLE_POSTING_BYTES) * len(found[0]))
         self._fresh.clear()
 
     # ---------------------------------------------------------------- ranking
